@@ -146,7 +146,7 @@ def load_tokenizer(name: str | None = None):
     path = resolve(name)
     try:
         return AutoTokenizer.from_pretrained(path)
-    except (OSError, ValueError) as error:
+    except Exception as error:  # any failure to parse our own cache means it is damaged
         if path == str(converted_dir()):
             raise _corrupt_cache_error(path, error) from error
         raise
@@ -164,7 +164,7 @@ def load_model(name: str | None = None, *, dtype: str = "float32", **kwargs):
     tokenizer = load_tokenizer(name)
     try:
         model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, **kwargs)
-    except (OSError, ValueError, RuntimeError) as error:
+    except Exception as error:  # safetensors raises its own error type on a damaged file
         if path == str(converted_dir()):
             raise _corrupt_cache_error(path, error) from error
         raise

@@ -1,0 +1,159 @@
+"""The page harness fails loudly on each way a page can drift from what CI ran.
+
+Each case builds a one-page site in a scratch folder, with this project's
+conftest, harness and mkdocs.yml, and runs pytest on it in a subprocess.
+"""
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GOOD_SNIPPET = '''\
+# --8<-- [start:hello]
+print("hello")
+# --8<-- [end:hello]
+'''
+
+
+def run_site(tmp_path: Path, page: str, snippet: str = GOOD_SNIPPET) -> subprocess.CompletedProcess:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "conftest.py", tmp_path)
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path)
+    shutil.copytree(ROOT / "tests" / "netguard", tmp_path / "tests" / "netguard")
+    shutil.copy(ROOT / "tests" / "pages.py", tmp_path / "tests")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "snippets" / "demo.py").write_text(snippet)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "demo.md").write_text(textwrap.dedent(page))
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "docs"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_a_correct_page_passes(tmp_path):
+    result = run_site(tmp_path, '''\
+        ```python
+        --8<-- "demo.py:hello"
+        ```
+        <!--pytest-codeblocks:expected-output-->
+        ```text
+        hello
+        ```
+        ''')
+    assert result.returncode == 0, result.stdout
+    assert "2 passed" in result.stdout
+
+
+def test_wrong_expected_output_fails(tmp_path):
+    result = run_site(tmp_path, '''\
+        ```python
+        --8<-- "demo.py:hello"
+        ```
+        <!--pytest-codeblocks:expected-output-->
+        ```text
+        goodbye
+        ```
+        ''')
+    assert result.returncode == 1
+    assert "demo.md:1: rule expected-output" in result.stdout
+
+
+def test_broken_snippet_fails(tmp_path):
+    result = run_site(
+        tmp_path,
+        '''\
+        ```python
+        --8<-- "demo.py:hello"
+        ```
+        ''',
+        snippet=GOOD_SNIPPET.replace('print("hello")', 'print(undefined_name)'),
+    )
+    assert result.returncode == 1
+    assert "NameError" in result.stdout
+
+
+def test_missing_snippet_file_fails(tmp_path):
+    result = run_site(tmp_path, '''\
+        ```python
+        --8<-- "no_such_file.py:hello"
+        ```
+        ''')
+    assert result.returncode == 1
+    assert "snippet include failed" in result.stdout
+
+
+def test_unexpanded_include_fails(tmp_path):
+    # Escaped includes (;--8<--) are left as text by pymdownx: in a code block
+    # pytest-codeblocks would execute the marker line as Python.
+    result = run_site(tmp_path, '''\
+        ```python
+        ;--8<-- "demo.py:hello"
+        ```
+        ''')
+    assert result.returncode == 1
+    assert "rule unexpanded-include" in result.stdout
+
+
+@pytest.mark.parametrize("info", ["py", 'python title="demo.py"', "python3"])
+def test_fence_pytest_codeblocks_would_skip_fails(tmp_path, info):
+    result = run_site(tmp_path, f'''\
+        ```{info}
+        --8<-- "demo.py:hello"
+        ```
+        ''')
+    assert result.returncode == 1
+    assert "rule runnable-fence" in result.stdout
+
+
+def test_skip_needs_a_reason_the_reader_can_see(tmp_path):
+    hidden = run_site(tmp_path / "hidden", '''\
+        <!-- pytest.mark.skip(reason="needs a CUDA GPU") -->
+        ```python
+        --8<-- "demo.py:hello"
+        ```
+        ''')
+    assert hidden.returncode == 1
+    assert "rule visible-skip-reason" in hidden.stdout
+
+    shown = run_site(tmp_path / "shown", '''\
+        This block needs a CUDA GPU, so the CPU test run skips it.
+
+        <!-- pytest.mark.skip(reason="needs a CUDA GPU") -->
+        ```python
+        --8<-- "demo.py:hello"
+        ```
+        ''')
+    assert shown.returncode == 0, shown.stdout
+
+
+def test_blocks_share_the_page_namespace_in_order(tmp_path):
+    snippet = '''\
+# --8<-- [start:define]
+greeting = "hi"
+# --8<-- [end:define]
+# --8<-- [start:use]
+print(greeting)
+# --8<-- [end:use]
+'''
+    result = run_site(tmp_path, '''\
+        ```python
+        --8<-- "demo.py:define"
+        ```
+
+        ```python
+        --8<-- "demo.py:use"
+        ```
+        <!--pytest-codeblocks:expected-output-->
+        ```text
+        hi
+        ```
+        ''', snippet=snippet)
+    assert result.returncode == 0, result.stdout
