@@ -1,5 +1,185 @@
-"""Page: LoRA basics (docs/03-lora-basics.md). Being written: this script will hold the page's code."""
+"""Page: LoRA basics (docs/03-lora-basics.md).
 
-# --8<-- [start:status]
-print("LoRA basics: this page's code is being written; see the site's issue list.")
-# --8<-- [end:status]
+Run it whole with ``python snippets/03_lora_basics.py``; the page shows it
+section by section.  Training runs are cached under FTLAB_CACHE by a key of
+their config, so the second run of this script takes seconds, not minutes.
+"""
+
+# --8<-- [start:count]
+import copy
+
+from peft import LoraConfig, get_peft_model
+
+from ftlab.model import load_model
+
+model, tokenizer = load_model()
+settings = {
+    "r=8 on q_proj, v_proj": LoraConfig(r=8, target_modules=["q_proj", "v_proj"]),
+    "r=16 on all 7 linear layers": LoraConfig(
+        r=16, target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    ),
+}
+for name, lora in settings.items():
+    print(name)
+    # get_peft_model changes the model it is given: wrap a copy each time.
+    get_peft_model(copy.deepcopy(model), lora).print_trainable_parameters()
+# --8<-- [end:count]
+
+# --8<-- [start:llama-7b]
+import torch
+from transformers import AutoModelForCausalLM, LlamaConfig
+
+# Llama-2-7B's published shape.  On the meta device a tensor has a shape but
+# no storage, so this "7B model" costs no memory and nothing is downloaded.
+llama_shape = LlamaConfig(
+    vocab_size=32000, hidden_size=4096, intermediate_size=11008,
+    num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=32,
+)
+with torch.device("meta"):
+    llama = AutoModelForCausalLM.from_config(llama_shape)
+print(f"Llama-2-7B shape: {sum(p.numel() for p in llama.parameters()):,} parameters")
+
+all_linear = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+for rank, targets in [(1, ["q_proj", "v_proj"]), (2, ["q_proj", "v_proj"]), (8, ["q_proj", "v_proj"]),
+                      (16, all_linear), (64, all_linear)]:
+    adapted = get_peft_model(copy.deepcopy(llama), LoraConfig(r=rank, target_modules=targets))
+    trainable = sum(p.numel() for p in adapted.parameters() if p.requires_grad)
+    where = "q, v" if len(targets) == 2 else "all linear"
+    print(f"  r={rank:<3} on {where:<10}: {trainable:>11,} trainable ({trainable / 6.738e9:.3%})")
+# --8<-- [end:llama-7b]
+
+# --8<-- [start:recipe]
+from ftlab.train import NAMED_RUNS
+
+recipe = NAMED_RUNS["job-roles"]
+for field, value in vars(recipe).items():
+    print(f"{field:<16} {value}")
+# --8<-- [end:recipe]
+
+# --8<-- [start:example]
+from ftlab import jobs
+from ftlab.train import to_prompt_completion
+
+pair = to_prompt_completion(jobs.load_split("train")[0])
+text = tokenizer.apply_chat_template(pair["prompt"] + pair["completion"], tokenize=False)
+print(text)
+# --8<-- [end:example]
+
+# --8<-- [start:train]
+from ftlab.train import load_trained, run_log, train_adapter
+
+run = train_adapter("job-roles")  # trains once (a few minutes), then comes from the cache
+log = run_log(run)
+print(f"trained {log['trainable_parameters']:,} of {log['total_parameters']:,} parameters")
+print(f"{recipe.steps} steps x {recipe.batch_size} postings = {recipe.steps * recipe.batch_size} postings seen")
+print("loss every 5 steps:", [round(entry["loss"], 2) for entry in log["loss_history"]])
+# --8<-- [end:train]
+
+# --8<-- [start:before-after]
+from ftlab.train import evaluate, evaluate_base
+
+before = evaluate_base("test")  # the untrained model, told the 8 roles in its prompt
+after = evaluate(run, "test")  # the adapter, shown only the posting
+print(f"base model, zero-shot : {before.summary()}")
+print(f"LoRA adapter          : {after.summary()}")
+print(f"  on hand-written postings: {evaluate(run, 'handwritten').summary()}")
+# --8<-- [end:before-after]
+
+# --8<-- [start:parse]
+from ftlab.predict import parse_label
+
+# The first three answers the parser could read, and the first three it could not.
+readings = [(answer, parse_label(answer)) for answer in before.answers]
+shown = [r for r in readings if r[1]][:3] + [r for r in readings if not r[1]][:3]
+for answer, role in shown:
+    print(f"{answer[:60]!r:<64} -> {role}")
+# --8<-- [end:parse]
+
+# --8<-- [start:disk]
+from ftlab.model import converted_dir
+
+
+def megabytes(folder, pattern="*.safetensors"):
+    return sum(f.stat().st_size for f in folder.glob(pattern)) / 1e6
+
+
+print(f"base model weights : {megabytes(converted_dir()):7.1f} MB")
+print(f"LoRA adapter       : {megabytes(run):7.1f} MB")
+# --8<-- [end:disk]
+
+# --8<-- [start:plug-ins]
+from collections import Counter
+
+from peft import PeftModel
+
+from ftlab.predict import FINE_TUNED_SYSTEM, generate_answers, prompt_for
+
+seniority_run = train_adapter("seniority")  # a second adapter, same postings, another label
+base, tokenizer = load_model()
+model = PeftModel.from_pretrained(base, run, adapter_name="role")
+model.load_adapter(seniority_run, adapter_name="seniority")
+
+posting = jobs.load_split("test")[3]
+question = [prompt_for(posting["text"], system=FINE_TUNED_SYSTEM)]
+print(posting["text"][:120], "...")
+for adapter in ("role", "seniority"):
+    model.set_adapter(adapter)
+    print(f"  {adapter:<10} adapter -> {generate_answers(model, tokenizer, question)[0]}")
+with model.disable_adapter():
+    print(f"  no adapter         -> {generate_answers(model, tokenizer, question, max_new_tokens=16)[0]}")
+print(f"seniority adapter on the hand-written postings: {evaluate(seniority_run, 'handwritten').summary()}")
+levels = Counter(record["seniority"] for record in jobs.load_split("handwritten"))
+level, count = levels.most_common(1)[0]
+print(f"  always answering {level!r} would score {count}/{levels.total()} = {count / levels.total():.1%}")
+# --8<-- [end:plug-ins]
+
+# --8<-- [start:merge]
+model.set_adapter("role")
+batch = tokenizer.apply_chat_template(
+    [prompt_for(r["text"], system=FINE_TUNED_SYSTEM) for r in jobs.load_split("test")[:8]],
+    add_generation_prompt=True, padding=True, return_tensors="pt", return_dict=True,
+)
+with torch.no_grad():
+    unmerged = model(**batch).logits
+    merged_model = model.merge_and_unload(adapter_names=["role"])  # W + (alpha/r)·B·A, adapter gone
+    merged = merged_model(**batch).logits
+difference = (merged - unmerged).abs().max().item()
+tolerance = 1e-3  # fp32 rounding of a different summation order, far below any logit gap that matters
+print(f"largest logit difference merged vs unmerged: {'below' if difference < tolerance else 'ABOVE'} {tolerance}")
+assert difference < tolerance, difference
+print("same greedy answers:", bool((merged.argmax(-1) == unmerged.argmax(-1)).all()))
+# --8<-- [end:merge]
+
+# --8<-- [start:full]
+from ftlab.provenance import load_results
+
+full = NAMED_RUNS["job-roles-full"]  # the same recipe, every weight trained
+print("changed from the LoRA recipe:", {k: v for k, v in vars(full).items() if getattr(recipe, k) != v})
+
+bench = load_results("03-lora")  # written by: python -m ftlab.bench
+machine = bench["provenance"]
+print(f"measured on {machine['cpu']} ({machine['cores']} cores), {machine['date']}, "
+      f"fp32 matmul peak {bench['results']['matmul_peak_gflops']:.0f} GFLOP/s")
+print(f"{'':<5}{'trainable':>12}{'test acc':>9}{'s/step':>8}{'tokens/s':>9}{'MFU':>6}{'peak RSS':>10}")
+for name, row in bench["results"]["runs"].items():
+    print(f"{name:<5}{row['trainable_parameters']:>12,}{row['test_accuracy']:>9.1%}{row['seconds_per_step']:>8.1f}"
+          f"{row['tokens_per_second']:>9.0f}{row['mfu']:>6.0%}{row['peak_rss_mb'] / 1024:>7.1f} GB")
+print(f"this run's LoRA adapter: {after.accuracy:.1%} on test, as committed: "
+      f"{after.accuracy == bench['results']['runs']['LoRA']['test_accuracy']}")
+# --8<-- [end:full]
+
+# --8<-- [start:forgetting]
+from ftlab.quantize import heldout_text, perplexity
+
+general_text = heldout_text()  # everyday English prose shipped with ftlab, no job postings in it
+measured_here = {
+    "base model": perplexity(load_model()[0], tokenizer, general_text),
+    "LoRA": perplexity(load_trained(run)[0], tokenizer, general_text),
+}
+committed = {"base model": bench["results"]["base_perplexity"]} | {
+    name: row["perplexity"] for name, row in bench["results"]["runs"].items()
+}
+for name, value in committed.items():
+    here = f"{measured_here[name]:6.2f} in this run" if name in measured_here else "from the benchmark"
+    print(f"{name:<11} perplexity on general prose: {value:6.2f}  ({here})")
+# --8<-- [end:forgetting]

@@ -15,6 +15,7 @@ import sys
 COMMANDS = {
     "model": ("ftlab.model_cli", "convert / check the offline base model"),
     "validate": ("ftlab.validate", "check a training-data file and report every problem"),
+    "predict": ("ftlab.predict_cli", "classify job postings (JSON Lines) with the base model or an adapter"),
 }
 
 

@@ -1,0 +1,137 @@
+"""``python -m ftlab.bench``: how fast is fine-tuning on this machine?  (page 03)
+
+One run, on one machine, measures:
+
+* this CPU's fp32 matrix-multiply peak (FLOP/s), the ceiling for everything else;
+* LoRA and full fine-tuning of page 03's recipe, trained afresh: seconds per
+  step, tokens per second (real tokens, padding not counted), peak resident
+  memory, and model-FLOPs utilisation (MFU) against that peak;
+* their test accuracy and perplexity on general prose (forgetting), so the
+  page can show full fine-tuning without training it in every test run;
+* optionally (``--time-to 0.95``) how long LoRA training takes to reach a test
+  accuracy, evaluating every few steps.
+
+It writes ``docs/results/03-lora.json`` with the machine, versions, seed and
+date.  It is a benchmark, not a test: timings on a shared machine vary, so the
+page prints the committed figures and the test run checks only ratios.
+
+FLOPs per token: a forward pass costs about 2 FLOPs per parameter per token
+(one multiply, one add).  The backward pass costs about 2N more to carry the
+gradient back through the frozen weights, and another 2N for the weight
+gradients, which only full fine-tuning needs.  So LoRA ~ 4N, full ~ 6N
+(attention's own matmuls and LoRA's tiny matrices are left out: a few %).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+FORWARD_FLOPS_PER_PARAMETER = 2
+FLOPS_PER_TOKEN_FACTOR = {"lora": 4, "full": 6}
+
+
+def matmul_peak(size: int = 2048, repeats: int = 10, rounds: int = 5) -> float:
+    """Best observed fp32 FLOP/s of a square matmul (2·n³ FLOPs each)."""
+    import torch
+
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b  # warm-up: thread pool, caches
+    best = 0.0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for _ in range(repeats):
+            a @ b
+        best = max(best, 2 * size**3 * repeats / (time.perf_counter() - started))
+    return best
+
+
+def training_figures(log: dict, peak: float) -> dict:
+    """Speed figures of one training run's log, with its MFU against ``peak``."""
+    method = log["config"]["method"]
+    tokens_per_second = log["tokens_seen"] / log["train_seconds"]
+    flops_per_token = FLOPS_PER_TOKEN_FACTOR[method] * log["total_parameters"]
+    return {
+        "method": method,
+        "steps": log["config"]["steps"],
+        "trainable_parameters": log["trainable_parameters"],
+        "seconds_per_step": round(log["seconds_per_step"], 2),
+        "train_seconds": round(log["train_seconds"], 1),
+        "tokens_per_second": round(tokens_per_second, 1),
+        "mfu": round(tokens_per_second * flops_per_token / peak, 3),
+        "peak_rss_mb": round(log["peak_rss_mb"]),
+        # 1-minute load averages around the run: above the core count, other
+        # work was competing for the CPU and the times are pessimistic.
+        "load_average": [log.get("load_average_before"), log.get("load_average_after")],
+    }
+
+
+def quality(run) -> dict:
+    """Test accuracy and perplexity on general prose (forgetting) of a trained run."""
+    from ftlab.quantize import heldout_text, perplexity
+    from ftlab.train import evaluate, load_trained
+
+    model, tokenizer = load_trained(run)
+    return {
+        "test_accuracy": evaluate(run, "test").accuracy,
+        "perplexity": round(perplexity(model, tokenizer, heldout_text()), 3),
+    }
+
+
+def time_to_accuracy(target: float, max_steps: int, every: int) -> dict:
+    """Train page 03's LoRA recipe for up to ``max_steps``; test accuracy every ``every`` steps."""
+    import dataclasses
+
+    from ftlab import jobs, predict
+    from ftlab.train import NAMED_RUNS, load_trained, run_log, train_adapter
+
+    test = jobs.load_split("test")
+    curve, elapsed = [], 0.0
+    for steps in range(every, max_steps + 1, every):
+        config = dataclasses.replace(NAMED_RUNS["job-roles"], steps=steps)
+        run = train_adapter(config)
+        elapsed = run_log(run)["train_seconds"]
+        accuracy = predict.score(*load_trained(run), test).accuracy
+        curve.append({"steps": steps, "train_seconds": round(elapsed, 1), "test_accuracy": accuracy})
+        print(f"  {steps} steps, {elapsed:.0f} s: test accuracy {accuracy:.1%}", flush=True)
+        if accuracy >= target:
+            break
+    reached = curve[-1]["test_accuracy"] >= target
+    return {"target": target, "reached": reached, "curve": curve}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ftlab.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--time-to", type=float, help="also measure time to this test accuracy, e.g. 0.95")
+    parser.add_argument("--max-steps", type=int, default=160)
+    parser.add_argument("--every", type=int, default=20)
+    parser.add_argument(
+        "--reuse", action="store_true",
+        help="take the figures of runs already in the cache instead of training them afresh",
+    )
+    args = parser.parse_args(argv)
+
+    from ftlab.model import load_model, load_tokenizer
+    from ftlab.provenance import save_results
+    from ftlab.quantize import heldout_text, perplexity
+    from ftlab.train import NAMED_RUNS, run_log, train_adapter
+
+    peak = matmul_peak()
+    print(f"fp32 matmul peak: {peak / 1e9:.0f} GFLOP/s", flush=True)
+    results = {"matmul_peak_gflops": round(peak / 1e9, 1), "runs": {}}
+    for name, run_name in (("LoRA", "job-roles"), ("full", "job-roles-full")):
+        run = train_adapter(NAMED_RUNS[run_name], fresh=not args.reuse)
+        results["runs"][name] = training_figures(run_log(run), peak) | quality(run)
+        print(f"{name}: {results['runs'][name]}", flush=True)
+    results["base_perplexity"] = round(perplexity(load_model()[0], load_tokenizer(), heldout_text()), 3)
+    if args.time_to:
+        results["time_to_accuracy"] = time_to_accuracy(args.time_to, args.max_steps, args.every)
+    command = "python -m ftlab.bench" + " ".join([""] + (argv if argv is not None else sys.argv[1:]))
+    path = save_results("03-lora", results, seed=NAMED_RUNS["job-roles"].seed, command=command)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

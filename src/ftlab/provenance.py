@@ -1,0 +1,67 @@
+"""Where a measured number came from: versions, machine, seed, date.
+
+Heavy experiments (benchmarks, the evaluation ladder) run with one command,
+write their results as JSON under ``docs/results/`` with this record attached,
+and are committed.  Pages print them from the JSON (so the printed output is
+deterministic and checked), and the test run re-measures a subset and checks
+it against the committed figures.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+from pathlib import Path
+
+from ftlab.versions import KEY_PACKAGES, installed_version
+
+RESULTS_DIR = Path(__file__).resolve().parents[2] / "docs" / "results"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def provenance(seed: int | None = None, command: str | None = None) -> dict:
+    """A record of how and where a result was produced."""
+    import torch
+
+    return {
+        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": command,
+        "seed": seed,
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "device": "cuda:" + torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
+        "python": platform.python_version(),
+        "versions": {name: installed_version(name) for name in KEY_PACKAGES},
+    }
+
+
+def save_results(name: str, results: dict, *, seed: int | None, command: str) -> Path:
+    """Write ``docs/results/NAME.json`` with provenance; returns the path."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    record = {"provenance": provenance(seed=seed, command=command), "results": results}
+    path.write_text(json.dumps(record, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    return path
+
+
+def load_results(name: str) -> dict:
+    """The committed record ``{"provenance": ..., "results": ...}``."""
+    path = RESULTS_DIR / f"{name}.json"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} does not exist: regenerate it with the command named on the page "
+            f"(see 'make results')"
+        )
+    return json.loads(path.read_text(encoding="utf-8"))

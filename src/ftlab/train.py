@@ -1,0 +1,411 @@
+"""Train the running example's adapters with TRL, cached by their config.
+
+Every training run is described by a frozen :class:`TrainConfig`.  Its
+``key()`` hashes the config together with the data and library versions, and
+the result lives in ``FTLAB_CACHE/runs/<name>-<key>/``.  A page that asks for
+a run that exists gets it back at once; otherwise it is trained once, in a
+fresh subprocess so that its peak memory can be measured on its own, written
+to a temporary folder and renamed into place when complete.
+
+Run one by hand::
+
+    python -m ftlab.train '{"task": "role", "steps": 40}' OUT_DIR
+
+(that is also the entry point ``accelerate launch`` uses for 2 processes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ftlab import jobs
+from ftlab.model import cache_root, load_model, model_name
+from ftlab.versions import installed_version
+
+COMPLETE_MARKER = "ftlab-run.json"
+# Bump when the training code changes what a config produces: cached runs
+# made by older code then stop matching and are trained again.
+RECIPE_VERSION = 3
+LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+# What each task predicts from a posting.  Both tasks see the same prompt
+# (the bare posting, see predict.prompt_for): which adapter is active decides
+# what the model answers.
+TASKS = {
+    "role": {"field": "role", "labels": jobs.ROLES},
+    "seniority": {"field": "seniority", "labels": jobs.SENIORITIES},
+}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides what a training run produces."""
+
+    task: str = "role"  # a key of TASKS
+    method: str = "lora"  # "lora" (adapter only) or "full" (every weight)
+    rank: int = 16
+    alpha: int = 32
+    target_modules: tuple[str, ...] = LORA_TARGETS
+    learning_rate: float = 2e-3
+    steps: int = 24
+    batch_size: int = 8
+    max_length: int = 192  # tokens; longer postings are cut (the role shows early)
+    train_examples: int | None = None  # None = the whole train split
+    quantization: str | None = None  # "nf4" = QLoRA (page 04)
+    # Data-parallel processes (page 07).  batch_size stays the postings per
+    # optimizer step: each process takes batch_size / processes of them.
+    processes: int = 1
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.task not in TASKS:
+            raise ValueError(f"TrainConfig.task: unknown task {self.task!r}; choose from {sorted(TASKS)}")
+        if self.method not in ("lora", "full"):
+            raise ValueError(f"TrainConfig.method: {self.method!r} is not 'lora' or 'full'")
+        if self.quantization not in (None, "nf4"):
+            raise ValueError(f"TrainConfig.quantization: {self.quantization!r} is not None or 'nf4'")
+        if self.method == "full" and self.quantization:
+            raise ValueError("TrainConfig: full fine-tuning of a 4-bit base is not possible; use method='lora'")
+        if self.processes < 1 or self.batch_size % self.processes:
+            raise ValueError(
+                f"TrainConfig.processes: {self.processes} process(es) cannot share a batch of "
+                f"{self.batch_size} postings evenly"
+            )
+
+    def name(self) -> str:
+        quant = f"-{self.quantization}" if self.quantization else ""
+        return f"{self.task}-{self.method}{quant}"
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "TrainConfig":
+        values = json.loads(text)
+        if "target_modules" in values:
+            values["target_modules"] = tuple(values["target_modules"])
+        return cls(**values)
+
+    def key(self) -> str:
+        """Hash of the config, the data, the model and the training stack."""
+        fingerprint = {
+            "config": dataclasses.asdict(self),
+            "recipe": RECIPE_VERSION,
+            "model": model_name(),
+            "data": hashlib.sha256(jobs.data_dir().joinpath("train.jsonl").read_bytes()).hexdigest(),
+            "versions": {p: installed_version(p) for p in ("torch", "transformers", "peft", "trl")},
+        }
+        return hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:12]
+
+
+# Named runs that pages and the `predict` command refer to.
+NAMED_RUNS = {
+    "job-roles": TrainConfig(),
+    "seniority": TrainConfig(task="seniority", steps=12),
+    # Every weight trained.  LoRA's rate is for small, freshly initialised
+    # matrices; applied to every pretrained weight it would move them far
+    # from what pretraining found, so full fine-tuning takes a rate in the
+    # range usually used for it.
+    "job-roles-full": TrainConfig(method="full", learning_rate=1e-4),
+}
+
+
+# --------------------------------------------------------------------------- data
+
+
+def training_records(config: TrainConfig) -> list[dict]:
+    """The train split, or a balanced subset of it for learning curves."""
+    records = jobs.load_split("train")
+    if config.train_examples is None:
+        return records
+    return balanced_subset(records, config.train_examples, TASKS[config.task]["field"], config.seed)
+
+
+def balanced_subset(records: list[dict], size: int, field: str, seed: int) -> list[dict]:
+    """``size`` records with the labels as equal as possible, chosen by ``seed``."""
+    import random
+
+    by_label: dict[str, list[dict]] = {}
+    for record in records:
+        by_label.setdefault(record[field], []).append(record)
+    rng = random.Random(seed)
+    pools = [rng.sample(group, len(group)) for _, group in sorted(by_label.items())]
+    chosen, index = [], 0
+    while len(chosen) < size and any(index < len(pool) for pool in pools):
+        chosen += [pool[index] for pool in pools if index < len(pool)][: size - len(chosen)]
+        index += 1
+    return chosen
+
+
+def to_prompt_completion(record: dict, task: str = "role") -> dict:
+    """A conversational prompt/completion pair: TRL puts the loss on the completion only."""
+    from ftlab.predict import FINE_TUNED_SYSTEM, prompt_for
+
+    return {
+        "prompt": prompt_for(record["text"], task, FINE_TUNED_SYSTEM),
+        "completion": [{"role": "assistant", "content": record[TASKS[task]["field"]]}],
+    }
+
+
+def training_dataset(config: TrainConfig):
+    from datasets import Dataset
+
+    return Dataset.from_list([to_prompt_completion(r, config.task) for r in training_records(config)])
+
+
+# --------------------------------------------------------------------------- training
+
+
+def run_dir(config: TrainConfig) -> Path:
+    return cache_root() / "runs" / f"{config.name()}-{config.key()}"
+
+
+def train_adapter(
+    config: TrainConfig | str = "job-roles", *, launcher: list[str] | None = None, fresh: bool = False
+) -> Path:
+    """Return the folder of a trained run, training it first if the cache lacks it.
+
+    ``config`` is a :class:`TrainConfig` or a name from ``NAMED_RUNS``.
+    ``launcher`` replaces ``[python]`` as the command that runs training, e.g.
+    ``["accelerate", "launch", "--config_file", "ddp_cpu.yaml"]`` (page 07);
+    it must start ``config.processes`` processes.  ``fresh=True`` trains again
+    even when cached (benchmarks time a run of their own).
+    """
+    config = resolve_config(config)
+    target = run_dir(config)
+    if (target / COMPLETE_MARKER).is_file() and not fresh:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".training-", dir=target.parent))
+    try:
+        command = (launcher or [sys.executable]) + ["-m", "ftlab.train", config.to_json(), str(staging)]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"training {config.name()} failed (exit {result.returncode}):\n{result.stderr[-3000:]}"
+            )
+        processes = json.loads((staging / COMPLETE_MARKER).read_text())["processes"]
+        if processes != config.processes:
+            raise RuntimeError(
+                f"training {config.name()}: the config asks for {config.processes} process(es) but "
+                f"{processes} ran; give a launcher that starts {config.processes}"
+            )
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def resolve_config(config: TrainConfig | str) -> TrainConfig:
+    if isinstance(config, TrainConfig):
+        return config
+    if config not in NAMED_RUNS:
+        raise KeyError(f"no named run {config!r}; known: {', '.join(NAMED_RUNS)}")
+    return NAMED_RUNS[config]
+
+
+def run_log(path: Path) -> dict:
+    """What the training process recorded: losses, time, tokens, peak memory."""
+    return json.loads((Path(path) / COMPLETE_MARKER).read_text())
+
+
+def _base_model(config: TrainConfig):
+    if config.quantization != "nf4":
+        return load_model()
+    import torch
+    from peft import prepare_model_for_kbit_training
+    from transformers import BitsAndBytesConfig
+
+    quantization = BitsAndBytesConfig(
+        load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.float32
+    )
+    model, tokenizer = load_model(quantization_config=quantization)
+    # Casts norms to fp32 and enables input gradients; on a GPU it would also
+    # turn on gradient checkpointing, which we leave to the trainer config.
+    model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    return model, tokenizer
+
+
+def _sft_config(config: TrainConfig, output_dir: Path):
+    from trl import SFTConfig
+
+    return SFTConfig(
+        output_dir=str(output_dir),
+        max_steps=config.steps,
+        per_device_train_batch_size=config.batch_size,
+        learning_rate=config.learning_rate,
+        lr_scheduler_type="linear",
+        warmup_steps=2,
+        max_length=config.max_length,
+        logging_steps=5,
+        save_strategy="no",
+        report_to="none",
+        seed=config.seed,
+        data_seed=config.seed,
+        # SFTConfig's GPU-minded defaults, undone for a CPU: bf16 matmuls are
+        # slower than fp32 on most CPUs, and checkpointing trades time for a
+        # memory saving a 135M model does not need.
+        bf16=False,
+        gradient_checkpointing=False,
+        use_cpu=True,
+        dataloader_num_workers=0,
+        # Batches of similar length: less padding, which is pure wasted work.
+        train_sampling_strategy="group_by_length",
+        disable_tqdm=True,
+        # Count real (non-padding) tokens, for tokens/s on page 03.
+        include_num_input_tokens_seen="non_padding",
+        # Several processes split each batch of batch_size postings between
+        # them, so they see the same postings in the same order as one
+        # process would (the default gives each process batches of its own,
+        # drawn by a length-grouping sampler that then groups differently).
+        **({"accelerator_config": {"split_batches": True}} if config.processes > 1 else {}),
+    )
+
+
+def _train_here(config: TrainConfig, output_dir: Path) -> None:
+    """The training process itself (run by ``python -m ftlab.train``)."""
+    import resource
+
+    from peft import LoraConfig
+    from trl import SFTTrainer
+
+    started = time.perf_counter()
+    # Other work on the machine slows training down: record how busy it was.
+    load_before = os.getloadavg()[0]
+    model, tokenizer = _base_model(config)
+    peft_config = None
+    if config.method == "lora":
+        peft_config = LoraConfig(
+            r=config.rank,
+            lora_alpha=config.alpha,
+            lora_dropout=0.0,
+            target_modules=list(config.target_modules),
+            task_type="CAUSAL_LM",
+        )
+    dataset = training_dataset(config)
+    trainer = SFTTrainer(
+        model=model,
+        args=_sft_config(config, output_dir / "trainer"),
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        peft_config=peft_config,
+    )
+    trainable, total = _parameter_counts(trainer.model)
+    result = trainer.train()
+    shutil.rmtree(output_dir / "trainer", ignore_errors=True)
+    if trainer.accelerator.is_main_process:
+        trainer.model.save_pretrained(output_dir)
+        tokenizer.save_pretrained(output_dir)
+        log = {
+            "config": json.loads(config.to_json()),
+            "key": config.key(),
+            "processes": trainer.accelerator.num_processes,
+            "trainable_parameters": trainable,
+            "total_parameters": total,
+            "train_seconds": result.metrics["train_runtime"],
+            "seconds_per_step": result.metrics["train_runtime"] / config.steps,
+            "wall_seconds": time.perf_counter() - started,
+            "load_average_before": load_before,
+            "load_average_after": os.getloadavg()[0],
+            "tokens_seen": _tokens_seen(trainer),
+            "final_loss": result.training_loss,
+            "loss_history": [
+                {"step": e["step"], "loss": e["loss"]} for e in trainer.state.log_history if "loss" in e
+            ],
+            # ru_maxrss is in KiB on Linux: the largest resident set this
+            # process reached, model loading and training together.
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+        (output_dir / COMPLETE_MARKER).write_text(json.dumps(log, indent=2))
+
+
+def _parameter_counts(model) -> tuple[int, int]:
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    return trainable, total
+
+
+def _tokens_seen(trainer) -> int | None:
+    seen = getattr(trainer.state, "num_input_tokens_seen", None)
+    return int(seen) if seen else None
+
+
+def load_trained(run: Path | TrainConfig | str):
+    """``(model, tokenizer)`` for a trained run: base + adapter, or the full model."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    path = run if isinstance(run, Path) else train_adapter(run)
+    tokenizer = _tokenizer_from(path)
+    if (path / "adapter_config.json").is_file():
+        base, _ = _base_model(TrainConfig.from_json(json.dumps(run_log(path)["config"])))
+        model = PeftModel.from_pretrained(base, path)
+    else:
+        model = AutoModelForCausalLM.from_pretrained(path, dtype="float32")
+    model.eval()
+    return model, tokenizer
+
+
+def evaluate(run: Path | TrainConfig | str, split: str = "test"):
+    """Score a trained run on a split with its own task; answers are cached in the run's folder."""
+    from ftlab import predict
+
+    path = run if isinstance(run, Path) else train_adapter(run)
+    task = run_log(path)["config"]["task"]
+    records = jobs.load_split(split)
+
+    def make_answers():
+        return predict.score(*load_trained(path), records, task=task).answers
+
+    answers = predict.cached_answers(path / "scores" / f"{split}.json", records, make_answers)
+    return predict.score_from_answers(answers, records, task=task)
+
+
+def evaluate_base(split: str = "test", task: str = "role"):
+    """Score the untrained base model with the zero-shot prompt (cached like :func:`evaluate`)."""
+    from ftlab import predict
+
+    records = jobs.load_split(split)
+    prompt_key = hashlib.sha256(predict.ZERO_SHOT_INSTRUCTIONS[task].encode()).hexdigest()[:8]
+    versions = "-".join(installed_version(p) or "none" for p in ("torch", "transformers"))
+    tokens = predict.answer_tokens(None)
+    cache = cache_root() / "scores" / (
+        f"base-{model_name().replace('/', '_')}-{versions}-{task}-{prompt_key}-{tokens}tokens-{split}.json"
+    )
+
+    def make_answers():
+        return predict.score(*load_model(), records, task=task, system=None).answers
+
+    answers = predict.cached_answers(cache, records, make_answers)
+    return predict.score_from_answers(answers, records, task=task)
+
+
+def _tokenizer_from(path: Path):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m ftlab.train CONFIG_JSON OUTPUT_DIR", file=sys.stderr)
+        return 2
+    config = TrainConfig.from_json(argv[0])
+    _train_here(config, Path(argv[1]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,89 @@
+"""Write a page's expected outputs from a real run: ``python tests/fill_outputs.py docs/PAGE.md``.
+
+Runs the page's code blocks exactly as the test run does (expanded includes,
+one shared namespace, in order) and replaces the ``text`` fence under each
+``<!--pytest-codeblocks:expected-output-->`` marker with what the block
+printed.  The tests then check those outputs on every run; this tool only
+saves copying them by hand.  Review the diff before committing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import pages  # noqa: E402
+
+MARKER = "<!--pytest-codeblocks:expected-output-->"
+FENCE = re.compile(r"^```(python|bash|sh)\s*$")
+
+
+def run_blocks(page: pages.Page) -> list[str]:
+    namespace: dict = {"__name__": "__page__"}
+    outputs = []
+    for block in page.runnable:
+        if pages._skip_reason(block.marks) is not None:  # the test run skips it: so does this tool
+            print(f"  block at line {block.lineno}: skipped", file=sys.stderr, flush=True)
+            outputs.append("")
+            continue
+        print(f"  block at line {block.lineno} ...", file=sys.stderr, flush=True)
+        if block.syntax == "python":
+            buffer = io.StringIO()
+            with contextlib.redirect_stdout(buffer):
+                exec(compile(block.code, f"{page.path}:{block.lineno}", "exec"), namespace)
+            outputs.append(buffer.getvalue())
+        else:
+            result = subprocess.run(block.code, shell=True, cwd=pages.ROOT, capture_output=True, text=True, check=True)
+            outputs.append(result.stdout)
+    return outputs
+
+
+def fill(path: Path, outputs: list[str]) -> str:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    result, index, block_number = [], 0, -1
+    while index < len(lines):
+        line = lines[index]
+        result.append(line)
+        index += 1
+        if FENCE.match(line):
+            block_number += 1
+            while not lines[index].startswith("```"):
+                result.append(lines[index])
+                index += 1
+            result.append(lines[index])
+            index += 1
+            gap = index
+            while gap < len(lines) and not lines[gap].strip():
+                gap += 1
+            if gap < len(lines) and lines[gap].strip() == MARKER:
+                result += lines[index : gap + 1]
+                result.append(lines[gap + 1])  # the opening ```text
+                end = gap + 2
+                while not lines[end].startswith("```"):
+                    end += 1
+                result.append(outputs[block_number])
+                index = end
+    return "".join(result)
+
+
+def main(argv: list[str]) -> int:
+    os.chdir(pages.ROOT)
+    for name in argv:
+        path = Path(name).resolve()
+        page = pages.load_page(path)
+        if page.problems:
+            print("\n".join(page.problems), file=sys.stderr)
+            return 1
+        path.write_text(fill(path, run_blocks(page)), encoding="utf-8")
+        print(f"filled {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

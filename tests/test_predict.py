@@ -1,0 +1,98 @@
+"""The answer parser and the ``predict`` command, good input and bad."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ftlab import jobs
+from ftlab.predict import complies, parse_label, prompt_for, score_from_answers
+from ftlab.predict_cli import read_postings
+
+
+@pytest.mark.parametrize(
+    ("answer", "label"),
+    [
+        ("Data Engineer", "Data Engineer"),
+        ("data engineer", "Data Engineer"),
+        ("The role is: Machine Learning Engineer.", "ML Engineer"),
+        ("Front-end engineer", "Frontend Engineer"),
+        ("Data Engineer or Data Scientist", None),  # two roles: wrong, not a lucky guess
+        ("I think this posting is interesting", None),
+        ("", None),
+    ],
+)
+def test_parse_label(answer, label):
+    assert parse_label(answer) == label
+
+
+def test_exact_format_is_stricter_than_parsing():
+    assert parse_label("The role is Data Engineer.") == "Data Engineer"
+    assert not complies("The role is Data Engineer.")
+    assert complies(" Data Engineer\n")
+
+
+def test_zero_shot_prompt_names_every_role_and_fine_tuned_prompt_is_the_bare_posting():
+    zero_shot = prompt_for("Build pipelines.", system=None)
+    assert len(zero_shot) == 1 and all(role in zero_shot[0]["content"] for role in jobs.ROLES)
+    assert prompt_for("Build pipelines.") == [
+        {"role": "system", "content": ""},
+        {"role": "user", "content": "Build pipelines."},
+    ]
+
+
+def test_score_counts_correct_and_compliant():
+    records = [{"text": "a", "role": "Data Engineer"}, {"text": "b", "role": "ML Engineer"}]
+    result = score_from_answers(["Data Engineer", "It is a data engineer job"], records)
+    assert (result.correct, result.compliant) == (1, 1)
+    assert result.summary() == "accuracy 1/2 = 50.0%, exact format 1/2 = 50.0%"
+
+
+def test_read_postings_reports_each_bad_line_and_keeps_the_rest():
+    lines = [
+        '{"text": "Senior data engineer, Spark and Airflow."}',
+        "{not json",
+        "",
+        '["a list"]',
+        '{"title": "no text key"}',
+        '{"text": "   "}',
+        '{"text": "Own our Kubernetes clusters."}',
+    ]
+    postings, errors = read_postings(lines, "jobs.jsonl")
+    assert [number for number, _ in postings] == [1, 7]
+    assert sorted(errors) == [2, 4, 5, 6]
+    assert errors[2].startswith("jobs.jsonl:2: invalid JSON")
+    assert errors[4] == "jobs.jsonl:4: expected a JSON object with a 'text' field, got list"
+    assert errors[5] == "jobs.jsonl:5: missing key 'text'"
+    assert errors[6] == "jobs.jsonl:6: 'text' must be a non-empty string"
+
+
+def _predict(*args, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "ftlab", "predict", *args], input=stdin, capture_output=True, text=True
+    )
+
+
+def test_missing_file_is_reported_without_a_traceback(tmp_path):
+    result = _predict(str(tmp_path / "nope.jsonl"))
+    assert result.returncode == 2
+    assert "nope.jsonl: cannot read" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_adapter_is_reported_without_a_traceback(tmp_path):
+    (tmp_path / "in.jsonl").write_text('{"text": "x"}\n')
+    result = _predict("--adapter", str(tmp_path / "no-such-run"), str(tmp_path / "in.jsonl"))
+    assert result.returncode == 2
+    assert "not a run name" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_base_model_classifies_stdin_and_flags_bad_lines():
+    stdin = '{"text": "We need a Senior Data Engineer to build Spark pipelines."}\nnot json\n'
+    result = _predict(stdin=stdin)
+    assert result.returncode == 1, result.stderr
+    first, second = [json.loads(line) for line in result.stdout.splitlines()]
+    assert first["line"] == 1 and set(first) == {"line", "role", "answer"}
+    assert second == {"line": 2, "error": "<stdin>:2: invalid JSON: Expecting value (column 1)"}
