@@ -16,9 +16,16 @@ export TRANSFORMERS_OFFLINE := 1
 # clone trains each once and nothing outside it is read by the tests.
 export FTLAB_CACHE ?= $(CURDIR)/.cache/ftlab
 
-.PHONY: install serve test build lock clean-cache
+.PHONY: install browser serve test build lock clean-cache
 
-install: $(STAMP)
+install: $(STAMP) browser
+
+# Headless Chromium and its driver for tests/test_browser.py, from Debian's
+# own packages (nothing is downloaded at test time).  Skipped when present.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium chromium-driver; }
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

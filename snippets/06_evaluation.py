@@ -1,5 +1,70 @@
-"""Page: Evaluation (docs/06-evaluation.md). Being written: this script will hold the page's code."""
+"""Page: Evaluation (docs/06-evaluation.md).
 
-# --8<-- [start:status]
-print("Evaluation: this page's code is being written; see the site's issue list.")
-# --8<-- [end:status]
+Scores the systems earlier pages trained, on the same held-out test split,
+with the metrics and significance tests of ``ftlab.metrics``.  The answers
+come from the caches pages 03 and 04 filled, so this page generates nothing
+it does not have to.
+"""
+
+# --8<-- [start:systems]
+from ftlab import jobs
+from ftlab.train import evaluate, evaluate_base, train_adapter
+
+test = jobs.load_split("test")
+golds = [record["role"] for record in test]
+systems = {
+    "base, zero-shot": evaluate_base("test"),  # page 03's "before"
+    "LoRA, page 03": evaluate(train_adapter("job-roles"), "test"),  # page 03's "after"
+}
+print({name: len(score.answers) for name, score in systems.items()}, "answers to", len(golds), "postings")
+# --8<-- [end:systems]
+
+# --8<-- [start:report]
+from ftlab.metrics import classification_report, wilson_interval
+
+print(f"{'system':16} {'accuracy':>8} {'95% interval':>16} {'macro-F1':>8} {'exact format':>12} {'unparsed':>8}")
+for name, score in systems.items():
+    report = classification_report(golds, score.predictions)
+    low, high = wilson_interval(report.correct, report.total)
+    print(f"{name:16} {report.accuracy:>8.1%} {low:>7.1%} to {high:>5.1%} {report.macro_f1:>8.3f} "
+          f"{score.compliance:>12.1%} {report.unparsed:>8}")
+# --8<-- [end:report]
+
+# --8<-- [start:per-role]
+lora = classification_report(golds, systems["LoRA, page 03"].predictions)
+print(f"{'role':18} {'precision':>9} {'recall':>6} {'F1':>5} {'postings':>8}")
+for role, scores in lora.per_label.items():
+    print(f"{role:18} {scores.precision:>9.2f} {scores.recall:>6.2f} {scores.f1:>5.2f} {scores.support:>8}")
+# --8<-- [end:per-role]
+
+# --8<-- [start:confusion]
+SHORT = {
+    "Data Scientist": "DS", "Data Engineer": "DE", "ML Engineer": "ML", "Backend Engineer": "BE",
+    "Frontend Engineer": "FE", "DevOps Engineer": "Ops", "Security Engineer": "Sec", "Product Manager": "PM",
+    "(unparsed)": "?",
+}
+print("gold \\ predicted " + "".join(f"{SHORT[column]:>5}" for column in lora.columns))
+for role, row in zip(lora.labels, lora.confusion):
+    print(f"{role:17}" + "".join(f"{count:>5}" for count in row))
+# --8<-- [end:confusion]
+
+# --8<-- [start:compare]
+from ftlab.metrics import compare, correctness
+
+correct = {name: correctness(golds, score.predictions) for name, score in systems.items()}
+print(compare("base", correct["base, zero-shot"], "LoRA", correct["LoRA, page 03"]).verdict())
+# --8<-- [end:compare]
+
+# --8<-- [start:not-significant]
+from ftlab.quantize import eval_sample, evaluate_sample, qlora_recipes
+
+# Page 04's two 6-step runs, on its 80 test postings (answers cached by page 04).
+sample_golds = [record["role"] for record in eval_sample()]
+lora_recipe, qlora_recipe = qlora_recipes().values()
+short_runs = {
+    "LoRA 6 steps": evaluate_sample(train_adapter(lora_recipe)),
+    "QLoRA 6 steps": evaluate_sample(train_adapter(qlora_recipe)),
+}
+short_correct = {name: correctness(sample_golds, score.predictions) for name, score in short_runs.items()}
+print(compare("QLoRA 6 steps", short_correct["QLoRA 6 steps"], "LoRA 6 steps", short_correct["LoRA 6 steps"]).verdict())
+# --8<-- [end:not-significant]

@@ -1,9 +1,12 @@
-"""Page scripts: each runs whole, and none hides code the pages do not show."""
+"""Page scripts: none hides code the pages do not show.
+
+Each script also runs whole in a fresh process: as its notebook, in a fresh
+kernel, from the repository root (tests/test_notebooks.py), which replaced
+running ``python snippets/NN_name.py`` here (same code, once instead of twice).
+"""
 
 import ast
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -59,14 +62,6 @@ def included_sections() -> set[tuple[str, str | None]]:
     for page in (ROOT / "docs").rglob("*.md"):
         included |= set(INCLUDE.findall(page.read_text()))
     return {(file, section or None) for file, section in included}
-
-
-@pytest.mark.parametrize("script", SNIPPETS, ids=[s.name for s in SNIPPETS])
-def test_script_runs_whole_in_a_fresh_process(script):
-    result = subprocess.run(
-        [sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=1200
-    )
-    assert result.returncode == 0, f"{script.name} failed:\n{result.stderr[-4000:]}"
 
 
 @pytest.mark.parametrize("script", SNIPPETS, ids=[s.name for s in SNIPPETS])
