@@ -58,7 +58,7 @@ print(compare("base", correct["base, zero-shot"], "LoRA", correct["LoRA, page 03
 # --8<-- [start:not-significant]
 from ftlab.quantize import eval_sample, evaluate_sample, qlora_recipes
 
-# Page 04's two 6-step runs, on its 80 test postings (answers cached by page 04).
+# Page 04's two 6-step runs, on its 40 test postings (answers cached by page 04).
 sample_golds = [record["role"] for record in eval_sample()]
 lora_recipe, qlora_recipe = qlora_recipes().values()
 short_runs = {

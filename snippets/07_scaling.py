@@ -113,7 +113,7 @@ def adapter_shape(run: Path) -> tuple:
 
 
 def compare(single_run: Path, ddp_run: Path) -> dict:
-    """Same kind of adapter?  How far apart are the accuracies on page 04's 80 test postings?"""
+    """Same kind of adapter?  How far apart are the accuracies on page 04's 40 test postings?"""
     one, two = evaluate_sample(single_run), evaluate_sample(ddp_run)
     return {
         "same_kind_of_adapter": adapter_shape(single_run) == adapter_shape(ddp_run),

@@ -1,9 +1,9 @@
 """Page 03's committed speed figures (docs/results/03-lora.json) against this run.
 
-The page prints the committed benchmark; here the arithmetic is checked, and
-the runs the page trained in this test run (cached by then, since pages run
-first) are compared with it.  Seconds per step differ between machines and
-with load, so only the ratio full / LoRA is compared, with a wide tolerance.
+The page prints the committed benchmark; here its arithmetic is checked, and
+that it was measured with the recipes page 03 uses now (their cache keys).
+Timings are not re-measured in the test run: training the full fine-tuning
+run alone would add several minutes.
 """
 
 from __future__ import annotations
@@ -12,10 +12,7 @@ import pytest
 
 from ftlab.bench import training_figures
 from ftlab.provenance import load_results
-from ftlab.train import NAMED_RUNS, run_log, train_adapter
-
-RATIO_TOLERANCE = 2.0
-
+from ftlab.train import NAMED_RUNS
 
 @pytest.fixture(scope="module")
 def committed():
@@ -43,12 +40,14 @@ def test_committed_runs_are_the_pages_recipes(committed):
     assert 0 < runs["LoRA"]["mfu"] < 1 and 0 < runs["full"]["mfu"] < 1
 
 
-def test_full_over_lora_step_time_matches_the_committed_ratio(committed):
+def test_committed_runs_used_the_current_recipes(committed):
+    """Timing is the benchmark's job, not the test run's (full fine-tuning alone
+    would add minutes); what the test run checks is that the committed figures
+    still describe page 03's recipes, and page 03 checks its own LoRA accuracy
+    against them."""
     runs = committed["results"]["runs"]
-    committed_ratio = runs["full"]["seconds_per_step"] / runs["LoRA"]["seconds_per_step"]
-    here = {name: run_log(train_adapter(name))["seconds_per_step"] for name in ("job-roles", "job-roles-full")}
-    ratio_here = here["job-roles-full"] / here["job-roles"]
-    assert committed_ratio / RATIO_TOLERANCE <= ratio_here <= committed_ratio * RATIO_TOLERANCE, (
-        f"full / LoRA seconds per step: {ratio_here:.2f} in this run, {committed_ratio:.2f} committed "
-        f"(docs/results/03-lora.json); regenerate with: python -m ftlab.bench"
-    )
+    for label, name in (("LoRA", "job-roles"), ("full", "job-roles-full")):
+        assert runs[label]["run_key"] == NAMED_RUNS[name].key(), (
+            f"{name}'s recipe changed since docs/results/03-lora.json was measured; "
+            f"regenerate with: python -m ftlab.bench"
+        )

@@ -64,6 +64,9 @@ def training_figures(log: dict, peak: float) -> dict:
         # 1-minute load averages around the run: above the core count, other
         # work was competing for the CPU and the times are pessimistic.
         "load_average": [log.get("load_average_before"), log.get("load_average_after")],
+        # The run's cache key (config, data, model, versions): tests/test_bench.py
+        # fails when the recipe changes and these figures no longer describe it.
+        "run_key": log.get("key"),
     }
 
 

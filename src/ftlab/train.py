@@ -36,6 +36,11 @@ COMPLETE_MARKER = "ftlab-run.json"
 # Bump when the training code changes what a config produces: cached runs
 # made by older code then stop matching and are trained again.
 RECIPE_VERSION = 3
+# For a 4-bit base, TRL's SFTTrainer stores the LoRA adapter in bf16 (the
+# QLoRA paper's advice for GPUs).  A CPU without bf16 arithmetic converts
+# every LoRA matmul to fp32 and back, which doubled QLoRA's step time here, so
+# ftlab.train puts the adapter back in fp32 (page 04 measures both).
+QLORA_ADAPTER_DTYPE = "float32"
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 # What each task predicts from a posting.  Both tasks see the same prompt
@@ -105,13 +110,17 @@ class TrainConfig:
             "data": hashlib.sha256(jobs.data_dir().joinpath("train.jsonl").read_bytes()).hexdigest(),
             "versions": {p: installed_version(p) for p in ("torch", "transformers", "peft", "trl")},
         }
+        if self.quantization:
+            fingerprint["adapter_dtype"] = QLORA_ADAPTER_DTYPE
         return hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:12]
 
 
 # Named runs that pages and the `predict` command refer to.
 NAMED_RUNS = {
     "job-roles": TrainConfig(),
-    "seniority": TrainConfig(task="seniority", steps=12),
+    # Page 03's second adapter, there to show adapters as plug-ins; kept short
+    # so the test run stays short (the page reports how little it learns).
+    "seniority": TrainConfig(task="seniority", steps=6),
     # Every weight trained.  LoRA's rate is for small, freshly initialised
     # matrices; applied to every pretrained weight it would move them far
     # from what pretraining found, so full fine-tuning takes a rate in the
@@ -302,6 +311,8 @@ def _train_here(config: TrainConfig, output_dir: Path) -> None:
         processing_class=tokenizer,
         peft_config=peft_config,
     )
+    if config.quantization:
+        _cast_adapter(trainer.model, QLORA_ADAPTER_DTYPE)  # before train() builds the optimizer
     trainable, total = _parameter_counts(trainer.model)
     result = trainer.train()
     shutil.rmtree(output_dir / "trainer", ignore_errors=True)
@@ -329,6 +340,15 @@ def _train_here(config: TrainConfig, output_dir: Path) -> None:
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }
         (output_dir / COMPLETE_MARKER).write_text(json.dumps(log, indent=2))
+
+
+def _cast_adapter(model, dtype: str) -> None:
+    """Store the trainable (LoRA) parameters in ``dtype``; the frozen 4-bit base is untouched."""
+    import torch
+
+    for parameter in model.parameters():
+        if parameter.requires_grad:
+            parameter.data = parameter.data.to(getattr(torch, dtype))
 
 
 def _parameter_counts(model) -> tuple[int, int]:
