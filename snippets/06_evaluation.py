@@ -56,15 +56,15 @@ print(compare("base", correct["base, zero-shot"], "LoRA", correct["LoRA, page 03
 # --8<-- [end:compare]
 
 # --8<-- [start:not-significant]
-from ftlab.quantize import eval_sample, evaluate_sample, qlora_recipes
+from collections import Counter
 
-# Page 04's two 6-step runs, on its 40 test postings (answers cached by page 04).
-sample_golds = [record["role"] for record in eval_sample()]
-lora_recipe, qlora_recipe = qlora_recipes().values()
-short_runs = {
-    "LoRA 6 steps": evaluate_sample(train_adapter(lora_recipe)),
-    "QLoRA 6 steps": evaluate_sample(train_adapter(qlora_recipe)),
-}
-short_correct = {name: correctness(sample_golds, score.predictions) for name, score in short_runs.items()}
-print(compare("QLoRA 6 steps", short_correct["QLoRA 6 steps"], "LoRA 6 steps", short_correct["LoRA 6 steps"]).verdict())
+# Page 03's second adapter (6 steps of seniority training) against the rule
+# "always name the most common level", on the 40 hand-written postings.
+levels = [record["seniority"] for record in jobs.load_split("handwritten")]
+most_common = Counter(levels).most_common(1)[0][0]
+adapter = evaluate(train_adapter("seniority"), "handwritten")
+print(compare(
+    f"always {most_common}", [level == most_common for level in levels],
+    "seniority adapter", correctness(levels, adapter.predictions),
+).verdict())
 # --8<-- [end:not-significant]
