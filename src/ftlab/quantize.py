@@ -245,20 +245,9 @@ def eval_sample(per_role: int = EVAL_PER_ROLE) -> list[dict]:
 
 def evaluate_sample(run, per_role: int = EVAL_PER_ROLE):
     """:func:`ftlab.train.evaluate` on :func:`eval_sample`: a Score, answers cached in the run folder."""
-    from pathlib import Path
+    from ftlab.train import evaluate_records
 
-    from ftlab import predict
-    from ftlab.train import load_trained, run_log
-
-    records = eval_sample(per_role)
-    task = run_log(run)["config"]["task"]
-
-    def make_answers():
-        return predict.score(*load_trained(run), records, task=task).answers
-
-    cache = Path(run) / "scores" / f"test-{per_role}-per-role.json"
-    answers = predict.cached_answers(cache, records, make_answers)
-    return predict.score_from_answers(answers, records, task=task)
+    return evaluate_records(run, eval_sample(per_role), cache_name=f"test-{per_role}-per-role")
 
 
 def adapter_dtypes(run) -> list[str]:

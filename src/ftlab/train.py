@@ -380,16 +380,20 @@ def load_trained(run: Path | TrainConfig | str):
 
 def evaluate(run: Path | TrainConfig | str, split: str = "test"):
     """Score a trained run on a split with its own task; answers are cached in the run's folder."""
+    path = run if isinstance(run, Path) else train_adapter(run)
+    return evaluate_records(path, jobs.load_split(split), cache_name=split)
+
+
+def evaluate_records(run: Path, records: list[dict], *, cache_name: str):
+    """Score a trained run on ``records``; answers cached as ``scores/<cache_name>.json`` in the run."""
     from ftlab import predict
 
-    path = run if isinstance(run, Path) else train_adapter(run)
-    task = run_log(path)["config"]["task"]
-    records = jobs.load_split(split)
+    task = run_log(run)["config"]["task"]
 
     def make_answers():
-        return predict.score(*load_trained(path), records, task=task).answers
+        return predict.score(*load_trained(run), records, task=task).answers
 
-    answers = predict.cached_answers(path / "scores" / f"{split}.json", records, make_answers)
+    answers = predict.cached_answers(Path(run) / "scores" / f"{cache_name}.json", records, make_answers)
     return predict.score_from_answers(answers, records, task=task)
 
 
