@@ -16,7 +16,7 @@ export TRANSFORMERS_OFFLINE := 1
 # clone trains each once and nothing outside it is read by the tests.
 export FTLAB_CACHE ?= $(CURDIR)/.cache/ftlab
 
-.PHONY: install browser serve test build lock clean-cache
+.PHONY: install browser serve test build lock clean-cache results
 
 install: $(STAMP) browser
 
@@ -41,6 +41,18 @@ serve: install
 # and a strict site build (tests/test_site.py).
 test: install
 	$(BIN)/python -m pytest
+
+# The heavy experiments, each rewriting its docs/results/*.json with
+# provenance: about three hours on 2 cores.  Run on a quiet machine (the files
+# record the load average).  CUDA-only measurements are listed in README.md.
+results: install
+	$(BIN)/python -m ftlab.bench
+	$(BIN)/python -m ftlab.quantize speed
+	$(BIN)/python -m ftlab.quantize qlora
+	$(BIN)/python snippets/07_scaling.py --measure
+	$(BIN)/python -m ftlab.preference measure
+	$(BIN)/python -m ftlab.ladder measure
+	$(BIN)/python -m ftlab.ladder curve
 
 build: install
 	$(BIN)/mkdocs build --strict

@@ -53,6 +53,20 @@ for assumed in (0.2, 0.5, 0.89, 0.9, 0.95):
     print(f"if the prompted model scored {assumed:4.0%}: {advice.rung:18} {', '.join(advice.rules)}")
 # --8<-- [end:analyzer_if]
 
+# --8<-- [start:analyzer_measured]
+from ftlab.ladder import PROMPT_RUNGS
+from ftlab.provenance import load_results
+
+rungs = {row["rung"]: row for row in load_results("06-ladder")["results"]["rows"]}
+best = max(PROMPT_RUNGS, key=lambda rung: rungs[rung]["accuracy"])  # the best prompt page 06 measured
+measured = replace(analyzer, prompted_accuracy=rungs[best]["accuracy"])
+print(f"best prompt: {best}, {rungs[best]['accuracy']:.1%} "
+      f"(95% interval {rungs[best]['interval'][0]:.1%} to {rungs[best]['interval'][1]:.1%})")
+print(recommend(measured))
+for rung in ("LoRA", "full fine-tuning"):
+    print(f"{rung}: {rungs[rung]['accuracy']:.1%}, target {measured.target_accuracy:.0%}")
+# --8<-- [end:analyzer_measured]
+
 # --8<-- [start:analyzer_data]
 DATA_RULES = ("too-few-examples", "collect-more-examples", "enough-examples")
 

@@ -224,6 +224,21 @@ print(f"{costs['provenance']['cpu']}, {costs['provenance']['cores']} cores, {cos
 print(f"regenerate: {costs['provenance']['command']}")
 # --8<-- [end:qlora-cost]
 
+# --8<-- [start:qlora-rerun]
+from ftlab.provenance import load_results
+from ftlab.quantize import QLORA_LABEL, qlora_recipes
+from ftlab.train import first_steps
+
+STEPS = 3  # about a minute: the NF4 base is loaded and quantized, then 3 steps
+committed_losses = load_results("04-qlora")["results"]["runs"][QLORA_LABEL]["loss_history"][:STEPS]
+rerun_losses = first_steps(qlora_recipes()[QLORA_LABEL], STEPS)  # a run of its own, cached by its config
+print(f"{'step':>4} {'committed':>9} {'this run':>8}")
+for step, (then, now) in enumerate(zip(committed_losses, rerun_losses), start=1):
+    print(f"{step:4} {then:9.3f} {now:8.3f}")
+worst = max(abs(now - then) / then for then, now in zip(committed_losses, rerun_losses))
+print(f"QLoRA re-run matches the committed run within 1%: {worst < 0.01}")
+# --8<-- [end:qlora-rerun]
+
 # --8<-- [start:check-weights]
 from ftlab.memory import shape_of, smollm2_config, weight_bytes
 

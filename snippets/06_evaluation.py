@@ -68,3 +68,89 @@ print(compare(
     "seniority adapter", correctness(levels, adapter.predictions),
 ).verdict())
 # --8<-- [end:not-significant]
+
+# --8<-- [start:ladder-prompts]
+from ftlab.ladder import PROMPT_RUNGS, conversation, fixed_examples
+from ftlab.model import load_tokenizer
+
+tokenizer = load_tokenizer()
+posting = test[0]["text"]
+print(f"{'rung':18} {'turns':>5} {'prompt tokens':>13}")
+for rung in PROMPT_RUNGS[:3]:  # the retrieved examples differ from posting to posting
+    turns = conversation(rung, posting, fixed_examples())
+    text = tokenizer.apply_chat_template(turns, add_generation_prompt=True, tokenize=False)
+    print(f"{rung:18} {len(turns):5} {len(tokenizer(text, add_special_tokens=False)['input_ids']):13}")
+# --8<-- [end:ladder-prompts]
+
+# --8<-- [start:ladder-table]
+from ftlab.provenance import load_results
+
+ladder = load_results("06-ladder")
+rows = {row["rung"]: row for row in ladder["results"]["rows"]}
+print(f"{'rung':18} {'accuracy':>8} {'95% interval':>15} {'macro-F1':>8} {'format':>6} {'tokens':>6} "
+      f"{'latency s':>9} {'training s':>10}")
+for rung, row in rows.items():
+    low, high = row["interval"]
+    print(f"{rung:18} {row['accuracy']:8.1%} {low:6.1%} to {high:5.1%} {row['macro_f1']:8.3f} "
+          f"{row['format_compliance']:6.0%} {row['prompt_tokens']:6.0f} {row['latency_seconds']:9.2f} "
+          f"{row['training_seconds']:10.0f}")
+made = ladder["provenance"]
+print(f"{made['cpu']}, {made['cores']} cores, torch {made['versions']['torch']}, {made['date']}")
+print(f"regenerate: {made['command']}")
+# --8<-- [end:ladder-table]
+
+# --8<-- [start:ladder-check]
+from ftlab.ladder import asked_again, check_sample
+from ftlab.predict import score_from_answers
+
+committed = ladder["results"]["answers"]
+# Zero-shot and LoRA: this test run's own answers to all 160 postings (page 03 generated them).
+rerun = {"zero-shot": systems["base, zero-shot"].answers, "LoRA": systems["LoRA, page 03"].answers}
+positions = check_sample(test)  # one posting per role for the three long prompts
+sample = [test[i] for i in positions]
+for rung in ("instructions", "few-shot", "retrieval few-shot"):
+    rerun[rung] = asked_again(rung, sample)
+print(f"{'rung':18} {'re-asked':>8} {'same answer':>11} {'accuracy then':>13} {'now':>6}")
+for rung, answers in rerun.items():
+    asked = test if len(answers) == len(test) else sample
+    then = committed[rung] if asked is test else [committed[rung][i] for i in positions]
+    same = sum(a == b for a, b in zip(answers, then))
+    right_then, right_now = (score_from_answers(a, asked).correct for a in (then, answers))
+    print(f"{rung:18} {len(asked):8} {same:11} {right_then:>9}/{len(asked):<3} {right_now:>3}/{len(asked)}")
+# --8<-- [end:ladder-check]
+
+# --8<-- [start:ladder-compare]
+def committed_correctness(rung: str) -> list[bool]:
+    return correctness(golds, score_from_answers(committed[rung], test).predictions)
+
+
+# Neighbours on the ladder: is the next rung up really different?
+steps_up = [("zero-shot", "instructions"), ("instructions", "few-shot"), ("few-shot", "retrieval few-shot"),
+            ("retrieval few-shot", "LoRA"), ("LoRA", "QLoRA"), ("LoRA", "full fine-tuning")]
+for lower, higher in steps_up:
+    print(compare(lower, committed_correctness(lower), higher, committed_correctness(higher)).verdict())
+# --8<-- [end:ladder-compare]
+
+# --8<-- [start:nearest-vote]
+from ftlab.ladder import SHOTS, Retriever
+
+retriever = Retriever(jobs.load_split("train"))  # the training embeddings are cached since the check above
+nearest = retriever.nearest([record["text"] for record in test])
+votes = [Counter(example["role"] for example in near).most_common(1)[0][0] for near in nearest]
+vote_correct = [vote == gold for vote, gold in zip(votes, golds)]
+print(f"vote of the {SHOTS} nearest training postings: {sum(vote_correct)}/{len(test)} = "
+      f"{sum(vote_correct) / len(test):.1%}")
+print(compare("nearest-posting vote", vote_correct,
+              "retrieval few-shot", committed_correctness("retrieval few-shot")).verdict())
+# --8<-- [end:nearest-vote]
+
+# --8<-- [start:learning-curve]
+curve = load_results("06-learning-curve")
+steps, batch = curve["results"]["steps"], curve["results"]["batch_size"]
+print(f"{'examples':>8} {'epochs':>6} {'accuracy':>8} {'95% interval':>15}")
+for row in curve["results"]["rows"]:
+    low, high = row["interval"]
+    epochs = steps * batch / row["examples"]  # passes over the examples in 24 steps of 8
+    print(f"{row['examples']:8} {epochs:6.2f} {row['accuracy']:8.1%} {low:6.1%} to {high:5.1%}")
+print(f"regenerate: {curve['provenance']['command']}")
+# --8<-- [end:learning-curve]

@@ -80,14 +80,18 @@ def split_over_two(config):
     return replace(config, processes=2)
 
 
-def train_both(config) -> tuple[Path, Path]:
-    """``config`` trained by one process, and by two processes launched by accelerate."""
-    launcher = [
+def ddp_launcher() -> list[str]:
+    """The command that starts two training processes (``train_adapter`` appends ``-m ftlab.train ...``)."""
+    return [
         "accelerate", "launch", "--config_file", "snippets/configs/ddp_cpu.yaml",
         "--main_process_port", str(free_port()),
     ]
+
+
+def train_both(config) -> tuple[Path, Path]:
+    """``config`` trained by one process, and by two processes launched by accelerate."""
     # Both runs are cached under FTLAB_CACHE by a key of their config, like every run on the site.
-    return train_adapter(config), train_adapter(split_over_two(config), launcher=launcher)
+    return train_adapter(config), train_adapter(split_over_two(config), launcher=ddp_launcher())
 
 
 
@@ -124,6 +128,19 @@ def compare(single_run: Path, ddp_run: Path) -> dict:
     }
 
 # --8<-- [end:compare]
+
+# --8<-- [start:first-steps]
+from ftlab.train import first_steps, losses
+
+STEPS = 4  # the first 4 losses do not depend on the run's length (see first_steps)
+one_process = losses(train_adapter("job-roles"))[:STEPS]  # page 03's run, from the cache
+two_processes = first_steps(split_over_two(NAMED_RUNS["job-roles"]), STEPS, launcher=ddp_launcher())
+print(f"{'step':>4} {'1 process':>9} {'2 processes':>11}")
+for step, (one, two) in enumerate(zip(one_process, two_processes), start=1):
+    print(f"{step:4} {one:9.3f} {two:11.3f}")
+worst = max(abs(two - one) / one for one, two in zip(one_process, two_processes))
+print(f"2 processes reproduce 1 process's losses within 1%: {worst < 0.01}")
+# --8<-- [end:first-steps]
 
 # --8<-- [start:measure]
 import os

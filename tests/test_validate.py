@@ -243,6 +243,32 @@ def test_preference_format(tmp_path):
     assert rules_by_line(report) == {(5, "same-pair")}
 
 
+def test_preference_pairs_as_two_conversations_must_share_the_prompt(tmp_path):
+    def turns(posting, answer):
+        return [{"role": "system", "content": ""}, {"role": "user", "content": posting},
+                {"role": "assistant", "content": answer}]
+
+    lines = [{"chosen": turns(p, "A"), "rejected": turns(p, "B")} for p in POSTINGS[:3]]
+    lines += [{"chosen": turns(POSTINGS[3], "A"), "rejected": turns(POSTINGS[4], "B")}]
+    lines += [{"chosen": turns(POSTINGS[5], "A"), "rejected": turns(POSTINGS[5], "A")}]
+    lines += [{"chosen": [], "rejected": turns(POSTINGS[2] + " Remote.", "B")}]
+    report = validate_file(write_lines(tmp_path / "f.jsonl", lines))
+    assert report.format == "preference"
+    assert rules_by_line(report) == {(4, "prompt-mismatch"), (5, "same-pair"), (6, "empty")}
+    mismatch = next(f for f in report.findings if f.rule == "prompt-mismatch")
+    assert "at message 2" in mismatch.message
+
+
+def test_an_empty_system_turn_is_allowed_but_an_empty_answer_is_not(tmp_path):
+    lines = [chat(p, "A", system=None) | {"messages": [{"role": "system", "content": ""}]
+                                           + chat(p, "A", system=None)["messages"]} for p in POSTINGS[:3]]
+    lines += [{"messages": [{"role": "system", "content": " "}, {"role": "user", "content": POSTINGS[3]},
+                            {"role": "assistant", "content": "A"}]}]
+    report = validate_file(write_lines(tmp_path / "f.jsonl", lines))
+    assert (4, "empty") in rules_by_line(report)
+    assert not any(line in (1, 2, 3) and rule == "empty" for line, rule in rules_by_line(report))
+
+
 def test_a_line_in_another_format(tmp_path):
     lines = [chat(p, "A") for p in POSTINGS[:4]] + [{"prompt": POSTINGS[4], "completion": "A"}]
     assert rules_by_line(validate_file(write_lines(tmp_path / "f.jsonl", lines))) == {(5, "format")}

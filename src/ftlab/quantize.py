@@ -274,7 +274,7 @@ def measure_qlora() -> dict:
     import os
 
     from ftlab.provenance import save_results
-    from ftlab.train import run_log, train_adapter
+    from ftlab.train import losses, run_log, train_adapter
 
     rows = {}
     recipes = qlora_recipes()
@@ -297,6 +297,7 @@ def measure_qlora() -> dict:
             "eval_postings": score.total,
             "test_accuracy": round(score.accuracy, 4),
             "peak_rss_mb": round(log["peak_rss_mb"]),
+            "loss_history": [round(loss, 4) for loss in losses(run)],  # checked by page 04's re-run
             "load_average_before": [round(x, 2) for x in load_before],
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
         }

@@ -194,27 +194,61 @@ def train_adapter(
     target = run_dir(config)
     if (target / COMPLETE_MARKER).is_file() and not fresh:
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".training-", dir=target.parent))
-    try:
-        command = (launcher or [sys.executable]) + ["-m", "ftlab.train", config.to_json(), str(staging)]
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(
-                f"training {config.name()} failed (exit {result.returncode}):\n{result.stderr[-3000:]}"
-            )
+    command = (launcher or [sys.executable]) + ["-m", "ftlab.train", config.to_json()]
+
+    def check_processes(staging: Path) -> None:
         processes = json.loads((staging / COMPLETE_MARKER).read_text())["processes"]
         if processes != config.processes:
             raise RuntimeError(
                 f"training {config.name()}: the config asks for {config.processes} process(es) but "
                 f"{processes} ran; give a launcher that starts {config.processes}"
             )
+
+    train_into(target, command, what=f"training {config.name()}", check=check_processes)
+    return target
+
+
+def train_into(target: Path, command: list[str], *, what: str, check=None) -> None:
+    """Run ``command + [folder]`` to fill a fresh folder, then move it to ``target`` in one step.
+
+    A run killed half-way leaves only a ``.training-*`` folder behind, never a
+    ``target`` that looks complete.  ``check(folder)`` may refuse the result.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".training-", dir=target.parent))
+    try:
+        result = subprocess.run(command + [str(staging)], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"{what} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
+        if check is not None:
+            check(staging)
         if target.exists():
             shutil.rmtree(target)
         os.replace(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target
+
+
+def losses(run: Path) -> list[float]:
+    """The training loss of each step of a run, from its log."""
+    return [entry["loss"] for entry in run_log(run)["loss_history"]]
+
+
+def first_steps(config: TrainConfig | str, steps: int, *, launcher: list[str] | None = None) -> list[float]:
+    """Train only the first ``steps`` steps of a recipe and return their losses.
+
+    A step's loss is computed before its update, so the first ``steps``
+    losses depend on the first ``steps - 1`` learning rates only: 0 and half
+    the rate (two warm-up steps), then the full rate (the linear decay starts
+    at 1 whatever the run's length; its second value already depends on it).
+    The postings come in the same order too, so for ``steps <= 4`` these
+    losses must equal the first losses of the full run: a check of a
+    committed run that costs seconds instead of minutes.
+    """
+    config = resolve_config(config)
+    if not 1 <= steps <= 4:
+        raise ValueError(f"first_steps: only the first 4 losses are independent of a run's length, not {steps}")
+    return losses(train_adapter(dataclasses.replace(config, steps=steps), launcher=launcher))
 
 
 def resolve_config(config: TrainConfig | str) -> TrainConfig:
@@ -256,9 +290,11 @@ def _sft_config(config: TrainConfig, output_dir: Path):
         per_device_train_batch_size=config.batch_size,
         learning_rate=config.learning_rate,
         lr_scheduler_type="linear",
-        warmup_steps=2,
+        warmup_steps=2,  # first_steps() relies on this schedule
         max_length=config.max_length,
-        logging_steps=5,
+        # Every step's loss is kept: a short re-run of a committed run is
+        # checked against it step by step (pages 04 and 07).
+        logging_steps=1,
         save_strategy="no",
         report_to="none",
         seed=config.seed,

@@ -61,6 +61,7 @@ RULES = {
     "no-answer": "no assistant answer at the end to learn from",
     "empty": "a message or field is empty or only whitespace",
     "same-pair": "a preference pair whose chosen and rejected answers are the same",
+    "prompt-mismatch": "a preference pair given as two conversations that do not share their prompt",
     "duplicate": "the same example appears earlier (ignoring case and whitespace)",
     "near-duplicate": f"the input shares >= {NEAR_DUPLICATE_THRESHOLD:.0%} of its word 3-grams with an earlier one",
     "conflict": "the same input appears with different answers",
@@ -264,6 +265,10 @@ def conversation_problems(messages: list[dict], problems: Problems) -> None:
     elif roles[-1] != "assistant":
         problems.add("no-answer", f"the last message is {roles[-1]!r}; the example should end with the answer")
     for position, message in enumerate(messages, 1):
+        # An empty system turn is deliberate: it keeps a chat template from
+        # inserting its default system prompt (page 03 trains that way).
+        if message["content"] == "" and message["role"] == "system" and position == 1:
+            continue
         if not message["content"].strip():
             what = "empty" if message["content"] == "" else "only whitespace"
             problems.add("empty", f"message {position} ({message['role']}) is {what}")
@@ -357,11 +362,35 @@ def parse_instruction(obj: dict, problems: Problems) -> dict | None:
 
 
 def parse_preference(obj: dict, problems: Problems) -> dict | None:
+    if "prompt" not in obj and isinstance(obj.get("chosen"), list) and isinstance(obj.get("rejected"), list):
+        obj = split_implicit_prompt(obj, problems)
+        if obj is None:
+            return None
     fields = parse_prompt_answer(obj, ("chosen", "rejected"), problems)
     if fields is not None and normalise(json.dumps(obj["chosen"])) == normalise(json.dumps(obj["rejected"])):
         problems.add("same-pair", "'chosen' and 'rejected' are the same; the pair teaches nothing")
         return None
     return fields
+
+
+def split_implicit_prompt(obj: dict, problems: Problems) -> dict | None:
+    """A pair written as two whole conversations: both must ask the same thing and differ only in the answer."""
+    chosen, rejected = obj["chosen"], obj["rejected"]
+    for name, messages in (("chosen", chosen), ("rejected", rejected)):
+        for position, message in enumerate(messages, 1):
+            message_problems(message, f"'{name}' message {position}", problems)
+    if problems:
+        return None
+    if not chosen or not rejected:
+        problems.add("empty", f"'{'chosen' if not chosen else 'rejected'}' is an empty list")
+        return None
+    if chosen[:-1] != rejected[:-1]:
+        differs = next((i for i, (a, b) in enumerate(zip(chosen, rejected), 1) if a != b),
+                       min(len(chosen), len(rejected)))
+        problems.add("prompt-mismatch", f"'chosen' and 'rejected' differ before their last message "
+                     f"(at message {differs}); a pair must share its prompt")
+        return None
+    return {"prompt": chosen[:-1], "chosen": chosen[-1:], "rejected": rejected[-1:]}
 
 
 PARSERS = {
