@@ -71,7 +71,8 @@ from ftlab.validate import RULES
 
 # The outline's checklist for a good training example, as validator rules.
 CHECKLIST = {
-    "a clear instruction/response pair": ["missing-key", "type", "unknown-role", "turn-order", "no-answer", "empty", "same-pair"],
+    "a clear instruction/response pair": [
+        "missing-key", "type", "unknown-role", "turn-order", "no-answer", "empty", "same-pair", "prompt-mismatch"],
     "consistent formatting": ["encoding", "json", "blank-line", "not-object", "format", "system-prompt", "too-long"],
     "diverse scenarios": ["near-duplicate", "label-balance"],
     "edge cases included": [],  # a question of coverage, not of single lines: see the statistics above

@@ -72,7 +72,8 @@ run = train_adapter("job-roles")  # trains once (a few minutes), then comes from
 log = run_log(run)
 print(f"trained {log['trainable_parameters']:,} of {log['total_parameters']:,} parameters")
 print(f"{recipe.steps} steps x {recipe.batch_size} postings = {recipe.steps * recipe.batch_size} postings seen")
-print("loss every 5 steps:", [round(entry["loss"], 2) for entry in log["loss_history"]])
+every_fourth = [entry for entry in log["loss_history"] if entry["step"] == 1 or entry["step"] % 4 == 0]
+print("loss at steps", [entry["step"] for entry in every_fourth], ":", [round(entry["loss"], 2) for entry in every_fourth])
 # --8<-- [end:train]
 
 # --8<-- [start:before-after]

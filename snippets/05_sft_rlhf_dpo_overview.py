@@ -75,11 +75,11 @@ from ftlab.provenance import load_results
 
 measured = load_results("05-preference")
 dpo = measured["results"]["runs"]["dpo"]
-print(f"{'step':>4} {'loss':>6} {'margin':>7} {'pairs ranked right':>18}")
+print(f"{'step':>4} {'loss':>6} {'margin':>7} {'pairs ranked right':>18} {'log p chosen':>12} {'log p rejected':>14}")
 for entry in dpo["history"]:
     if entry["step"] in (1, 2, 3, 4, 6, 8, 10, 12):
         print(f"{entry['step']:4} {entry['loss']:6.3f} {entry['rewards/margins']:7.3f} "
-              f"{entry['rewards/accuracies']:18.0%}")
+              f"{entry['rewards/accuracies']:18.0%} {entry['logps/chosen']:12.2f} {entry['logps/rejected']:14.1f}")
 # --8<-- [end:dpo-history]
 
 # --8<-- [start:dpo-effect]
@@ -93,6 +93,12 @@ print(f"SFT:       {sft.summary()}")
 print(f"SFT + DPO: {after_dpo.summary()}")
 print(compare("SFT", correctness(golds, sft.predictions), "SFT + DPO",
               correctness(golds, after_dpo.predictions)).verdict())
+# How often each role is answered, before and after DPO (and how often the pairs rejected it).
+rejected_as = Counter(pair["rejected"][0]["content"] for pair in pairs)
+said_before, said_after = Counter(sft.predictions), Counter(after_dpo.predictions)
+print(f"{'role':18} {'rejected in pairs':>17} {'answered by SFT':>15} {'after DPO':>9}")
+for role in jobs.ROLES:
+    print(f"{role:18} {rejected_as[role]:17} {said_before[role]:15} {said_after[role]:9}")
 # --8<-- [end:dpo-effect]
 
 # --8<-- [start:dpo-rerun]
@@ -149,13 +155,6 @@ for kind, counts in reward["held_out"].items():
           f"= {counts['correct'] / counts['total']:.0%}")
 print(f"TRL's own held-out accuracy: {reward['held_out_trl_accuracy']:.0%}")
 # --8<-- [end:reward-model]
-
-# --8<-- [start:reward-rerun]
-first_reward_step = train_preference(dataclasses.replace(RUNS["reward"], steps=1))
-then, now = reward["history"][0], run_log(first_reward_step)["history"][0]
-for metric in ("loss", "mean_reward", "margin"):
-    print(f"{metric:11} committed {then[metric]:8.4f}  this run {now[metric]:8.4f}")
-# --8<-- [end:reward-rerun]
 
 # --8<-- [start:grpo]
 grpo = measured["results"]["runs"]["grpo"]

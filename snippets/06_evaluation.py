@@ -99,6 +99,20 @@ print(f"{made['cpu']}, {made['cores']} cores, torch {made['versions']['torch']},
 print(f"regenerate: {made['command']}")
 # --8<-- [end:ladder-table]
 
+# --8<-- [start:forgetting]
+# Page 03's forgetting check (perplexity on general prose the project ships;
+# lower is better), for the rungs it measured: the prompting rungs leave the
+# base model untouched, so they keep its perplexity.
+bench = load_results("03-lora")["results"]
+perplexities = {rung: bench["base_perplexity"] for rung in PROMPT_RUNGS}
+perplexities |= {"LoRA": bench["runs"]["LoRA"]["perplexity"], "full fine-tuning": bench["runs"]["full"]["perplexity"]}
+print(f"{'rung':18} {'accuracy':>8} {'perplexity on general prose':>27}")
+for rung, row in rows.items():
+    measured_perplexity = perplexities.get(rung)
+    shown = f"{measured_perplexity:27.2f}" if measured_perplexity else f"{'not measured':>27}"
+    print(f"{rung:18} {row['accuracy']:8.1%} {shown}")
+# --8<-- [end:forgetting]
+
 # --8<-- [start:ladder-check]
 from ftlab.ladder import asked_again, check_sample
 from ftlab.predict import score_from_answers
@@ -106,10 +120,9 @@ from ftlab.predict import score_from_answers
 committed = ladder["results"]["answers"]
 # Zero-shot and LoRA: this test run's own answers to all 160 postings (page 03 generated them).
 rerun = {"zero-shot": systems["base, zero-shot"].answers, "LoRA": systems["LoRA, page 03"].answers}
-positions = check_sample(test)  # one posting per role for the three long prompts
+positions = check_sample(test)  # one posting per role
 sample = [test[i] for i in positions]
-for rung in ("instructions", "few-shot", "retrieval few-shot"):
-    rerun[rung] = asked_again(rung, sample)
+rerun["instructions"] = asked_again("instructions", sample)
 print(f"{'rung':18} {'re-asked':>8} {'same answer':>11} {'accuracy then':>13} {'now':>6}")
 for rung, answers in rerun.items():
     asked = test if len(answers) == len(test) else sample
