@@ -101,51 +101,6 @@ for role in jobs.ROLES:
     print(f"{role:18} {rejected_as[role]:17} {said_before[role]:15} {said_after[role]:9}")
 # --8<-- [end:dpo-effect]
 
-# --8<-- [start:dpo-rerun]
-from ftlab.preference import run_log, train_preference
-
-# One step: it checks the data, the model and TRL's computations against the
-# committed run, and leaves an adapter that has moved away from the reference.
-first_step = train_preference(dataclasses.replace(RUNS["dpo"], steps=1))  # cached by its config
-then, now = dpo["history"][0], run_log(first_step)["history"][0]
-for metric in ("loss", "logps/chosen", "logps/rejected", "rewards/margins"):
-    print(f"{metric:15} committed {then[metric]:9.4f}  this run {now[metric]:9.4f}")
-# --8<-- [end:dpo-rerun]
-
-# --8<-- [start:dpo-by-hand]
-import torch
-import torch.nn.functional as F
-from safetensors.torch import load_file
-
-from ftlab.preference import PreferenceConfig, dpo_trainer
-
-
-def sequence_logps(model, batch) -> torch.Tensor:
-    """Sum of log-probabilities of the completion tokens of each sequence."""
-    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-    logps = logits[:, :-1].log_softmax(-1).gather(-1, batch["input_ids"][:, 1:, None]).squeeze(-1)
-    return (logps * batch["completion_mask"][:, 1:]).sum(-1)
-
-
-# A trainer whose "ref" adapter is page 03's, and whose policy is the one-step run's adapter.
-trainer = dpo_trainer(PreferenceConfig(), Path(tempfile.mkdtemp()))
-policy = trainer.model
-from peft import set_peft_model_state_dict  # noqa: E402
-
-set_peft_model_state_dict(policy, load_file(first_step / "adapter_model.safetensors"), adapter_name="default")
-policy.eval()
-batch = trainer.data_collator([trainer.train_dataset[i] for i in range(4)])
-with torch.no_grad():
-    chosen, rejected = sequence_logps(policy, batch).chunk(2)  # the collator stacks chosen, then rejected
-    policy.set_adapter("ref")
-    ref_chosen, ref_rejected = sequence_logps(policy, batch).chunk(2)
-    policy.set_adapter("default")
-    by_hand = -F.logsigmoid(trainer.beta * ((chosen - ref_chosen) - (rejected - ref_rejected))).mean()
-    by_trl = trainer.compute_loss(policy, batch)
-print(f"DPO loss on one batch of 4 pairs: by hand {by_hand.item():.6f}, TRL {by_trl.item():.6f}")
-print(f"agree within 1e-4: {abs(by_hand - by_trl).item() < 1e-4}")
-# --8<-- [end:dpo-by-hand]
-
 # --8<-- [start:reward-model]
 reward = measured["results"]["runs"]["reward"]
 first, last = reward["history"][0], reward["history"][-1]
