@@ -198,21 +198,26 @@ def prompt_conversations(rung: str, records: list[dict], retriever: Retriever | 
 
 
 def answer_with_prompts(rung: str, records: list[dict], model, tokenizer, retriever=None) -> Answers:
-    from ftlab.predict import answer_tokens, generate_answers
+    from ftlab.predict import answer_tokens
 
     conversations = prompt_conversations(rung, records, retriever)
-    started = time.perf_counter()
-    answers = generate_answers(model, tokenizer, conversations, max_new_tokens=answer_tokens(None))
-    return Answers(rung, answers, _prompt_tokens(tokenizer, conversations), time.perf_counter() - started)
+    return _timed_answers(rung, model, tokenizer, conversations, answer_tokens(None))
 
 
 def answer_with_trained(rung: str, model, tokenizer, records: list[dict]) -> Answers:
     """Answers of a fine-tuned model: the bare posting, no instruction (page 03's prompt)."""
-    from ftlab.predict import FINE_TUNED_SYSTEM, answer_tokens, generate_answers, prompt_for
+    from ftlab.predict import FINE_TUNED_SYSTEM, answer_tokens, prompt_for
 
     conversations = [prompt_for(r["text"]) for r in records]
+    return _timed_answers(rung, model, tokenizer, conversations, answer_tokens(FINE_TUNED_SYSTEM))
+
+
+def _timed_answers(rung: str, model, tokenizer, conversations: list[list[dict]], max_new_tokens: int) -> Answers:
+    """Generate (batches of 16) and time the answers; count each prompt's tokens."""
+    from ftlab.predict import generate_answers
+
     started = time.perf_counter()
-    answers = generate_answers(model, tokenizer, conversations, max_new_tokens=answer_tokens(FINE_TUNED_SYSTEM))
+    answers = generate_answers(model, tokenizer, conversations, max_new_tokens=max_new_tokens)
     return Answers(rung, answers, _prompt_tokens(tokenizer, conversations), time.perf_counter() - started)
 
 
