@@ -46,7 +46,7 @@ test: install
 # provenance: about three hours on 2 cores.  Run on a quiet machine (the files
 # record the load average).  CUDA-only measurements are listed in README.md.
 results: install
-	$(BIN)/python -m ftlab.bench
+	$(BIN)/python -m ftlab.bench --time-to 0.95
 	$(BIN)/python -m ftlab.quantize speed
 	$(BIN)/python -m ftlab.quantize qlora
 	$(BIN)/python snippets/07_scaling.py --measure

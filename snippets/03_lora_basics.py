@@ -169,6 +169,17 @@ print(f"this run's LoRA adapter: {after.accuracy:.1%} on test, as committed: "
       f"{after.accuracy == bench['results']['runs']['LoRA']['test_accuracy']}")
 # --8<-- [end:full]
 
+# --8<-- [start:time-to]
+reaching = bench["results"]["time_to_accuracy"]  # python -m ftlab.bench --time-to 0.95
+print(f"one run of {reaching['schedule_steps']} steps x {recipe.batch_size} postings, "
+      f"{reaching['seconds_per_step']:.1f} s/step, test accuracy at its checkpoints:")
+for point in reaching["curve"]:
+    print(f"  step {point['steps']:3} ({point['train_seconds'] / 60:4.1f} min of training): "
+          f"{point['test_accuracy']:.1%}")
+goal = f"{reaching['target']:.0%}"
+print(f"{goal} reached" if reaching["reached"] else f"{goal} not reached in {reaching['schedule_steps']} steps")
+# --8<-- [end:time-to]
+
 # --8<-- [start:forgetting]
 from ftlab.quantize import heldout_text, perplexity
 

@@ -101,6 +101,46 @@ for role in jobs.ROLES:
     print(f"{role:18} {rejected_as[role]:17} {said_before[role]:15} {said_after[role]:9}")
 # --8<-- [end:dpo-effect]
 
+# --8<-- [start:dpo-by-hand]
+import tempfile
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from transformers import PrinterCallback
+
+from ftlab.preference import dpo_trainer
+
+# The committed run's trainer, built afresh and trained for one step only.
+trainer = dpo_trainer(dataclasses.replace(RUNS["dpo"], steps=1), Path(tempfile.mkdtemp()))
+trainer.remove_callback(PrinterCallback)  # the block prints its own comparison
+trainer.train()
+then, now = dpo["history"][0], trainer.state.log_history[0]
+for metric in ("loss", "logps/chosen", "logps/rejected"):
+    print(f"step 1 {metric:15} committed {then[metric]:9.4f}  this run {now[metric]:9.4f}")
+
+
+def sequence_logps(model, batch) -> torch.Tensor:
+    """Sum of the log-probabilities of the completion tokens of each sequence."""
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    logps = logits[:, :-1].log_softmax(-1).gather(-1, batch["input_ids"][:, 1:, None]).squeeze(-1)
+    return (logps * batch["completion_mask"][:, 1:]).sum(-1)
+
+
+# One update later the policy (adapter "default") differs from the frozen "ref" adapter.
+policy = trainer.model.eval()
+batch = trainer.data_collator([trainer.train_dataset[i] for i in range(4)])
+with torch.no_grad():
+    chosen, rejected = sequence_logps(policy, batch).chunk(2)  # the collator stacks chosen, then rejected
+    policy.set_adapter("ref")
+    ref_chosen, ref_rejected = sequence_logps(policy, batch).chunk(2)
+    policy.set_adapter("default")
+    by_hand = -F.logsigmoid(trainer.beta * ((chosen - ref_chosen) - (rejected - ref_rejected))).mean()
+    by_trl = trainer.compute_loss(policy, batch)
+print(f"DPO loss on one batch of 4 pairs: by hand {by_hand.item():.6f}, TRL {by_trl.item():.6f}")
+print(f"agree within 1e-4: {abs(by_hand - by_trl).item() < 1e-4}")
+# --8<-- [end:dpo-by-hand]
+
 # --8<-- [start:reward-model]
 reward = measured["results"]["runs"]["reward"]
 first, last = reward["history"][0], reward["history"][-1]
@@ -124,7 +164,8 @@ print(f"after {RUNS['grpo'].steps} GRPO steps:     {after_grpo.summary()}")
 # --8<-- [end:grpo]
 
 # --8<-- [start:compare-methods]
-sft_run = load_results("03-lora")["results"]["runs"]["LoRA"]  # page 03's benchmark
+page_03_bench = load_results("03-lora")  # page 03's benchmark, a separate run of its own
+sft_run = page_03_bench["results"]["runs"]["LoRA"]
 methods = [
     ("SFT (LoRA)", "prompt + answer", "1 + adapter", 8, sft_run),
     ("DPO (LoRA)", "prompt + 2 answers", "1 + 2 adapters", 2 * dpo["config"]["batch_size"], dpo),
@@ -135,6 +176,6 @@ methods = [
 print(f"{'method':13} {'data per example':18} {'models':>14} {'seqs/step':>9} {'s/step':>6} {'peak RSS MB':>11}")
 for name, data, models, sequences, row in methods:
     print(f"{name:13} {data:18} {models:>14} {sequences:9} {row['seconds_per_step']:6.1f} {row['peak_rss_mb']:11.0f}")
-print(f"{measured['provenance']['cpu']}, {measured['provenance']['cores']} cores, {measured['provenance']['date']}; "
-      f"regenerate: {measured['provenance']['command']}")
+for rows, source in (("SFT", page_03_bench["provenance"]), ("the others", measured["provenance"])):
+    print(f"{rows}: {source['cpu']}, {source['cores']} cores, {source['date']}; regenerate: {source['command']}")
 # --8<-- [end:compare-methods]

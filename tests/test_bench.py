@@ -51,3 +51,22 @@ def test_committed_runs_used_the_current_recipes(committed):
             f"{name}'s recipe changed since docs/results/03-lora.json was measured; "
             f"regenerate with: python -m ftlab.bench"
         )
+
+
+def test_time_to_accuracy_was_measured_with_the_current_recipe(committed):
+    """One long run of page 03's recipe, evaluated at checkpoints (python -m ftlab.bench --time-to)."""
+    import dataclasses
+
+    measured = committed["results"]["time_to_accuracy"]
+    curve = measured["curve"]
+    config = dataclasses.replace(NAMED_RUNS["job-roles"], steps=measured["schedule_steps"])
+    assert measured["run_key"] == config.key(), "recipe changed: regenerate with python -m ftlab.bench --time-to 0.95"
+    steps = [point["steps"] for point in curve]
+    assert steps == sorted(steps) and steps[-1] <= measured["schedule_steps"]
+    assert all(0 <= point["test_accuracy"] <= 1 for point in curve)
+    # The measurement stops at the first checkpoint that reaches the target, so
+    # "reached" is true exactly when the last point is the only one at or above it.
+    above = [point["test_accuracy"] >= measured["target"] for point in curve]
+    assert measured["reached"] == above[-1] and not any(above[:-1])
+    for point in curve:
+        assert point["train_seconds"] == pytest.approx(point["steps"] * measured["seconds_per_step"], abs=0.5)

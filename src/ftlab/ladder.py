@@ -110,16 +110,14 @@ class Retriever:
 
         import torch
 
-        from ftlab.model import cache_root
+        from ftlab.model import cache_root, write_atomically
 
         digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
         path = cache_root() / "embeddings" / f"all-MiniLM-L6-v2-{digest}.pt"
         if cached and path.is_file():
             return torch.load(path)
         vectors = self.embed(texts)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(vectors, path.with_suffix(".partial"))
-        path.with_suffix(".partial").replace(path)
+        write_atomically(path, lambda partial: torch.save(vectors, partial))
         return vectors
 
     def embed(self, texts: list[str], batch_size: int = 64):

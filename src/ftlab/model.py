@@ -52,6 +52,18 @@ def cache_root() -> Path:
     return Path.home() / ".cache" / "ftlab"
 
 
+def write_atomically(path: Path, write) -> None:
+    """Call ``write(temporary_path)``, then move the file to ``path`` in one step.
+
+    A run killed half-way leaves a ``.partial`` file, never a cache entry
+    that looks complete.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    write(partial)
+    os.replace(partial, path)
+
+
 def model_name() -> str:
     """The model the site uses: ``FTLAB_MODEL`` if set, else the offline default."""
     return os.environ.get("FTLAB_MODEL") or DEFAULT_MODEL

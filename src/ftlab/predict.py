@@ -178,8 +178,9 @@ def cached_answers(path, records: list[dict], make_answers) -> list[str]:
     """
     import hashlib
     import json
-    import os
     from pathlib import Path
+
+    from ftlab.model import write_atomically
 
     path = Path(path)
     texts = hashlib.sha256("\n".join(r["text"] for r in records).encode()).hexdigest()
@@ -188,8 +189,6 @@ def cached_answers(path, records: list[dict], make_answers) -> list[str]:
         if stored.get("texts_sha256") == texts:
             return stored["answers"]
     answers = make_answers()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps({"texts_sha256": texts, "answers": answers}), encoding="utf-8")
-    os.replace(partial, path)
+    stored = json.dumps({"texts_sha256": texts, "answers": answers})
+    write_atomically(path, lambda partial: partial.write_text(stored, encoding="utf-8"))
     return answers

@@ -354,15 +354,9 @@ def load_continued(run: Path):
 
 def evaluate_continued(run: Path, split: str = "test"):
     """Score a DPO or GRPO adapter on a split, like page 03 scores the SFT one (answers cached in the run)."""
-    from ftlab import predict
+    from ftlab.train import evaluate_records
 
-    records = jobs.load_split(split)
-
-    def make_answers():
-        return predict.score(*load_continued(run), records).answers
-
-    answers = predict.cached_answers(Path(run) / "scores" / f"{split}.json", records, make_answers)
-    return predict.score_from_answers(answers, records)
+    return evaluate_records(Path(run), jobs.load_split(split), cache_name=split, task="role", loader=load_continued)
 
 
 def _test_row(score) -> dict:

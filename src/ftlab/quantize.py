@@ -113,10 +113,9 @@ def cached_row(name: str, measure) -> dict:
     import dataclasses
     import hashlib
     import json
-    import os
 
     from ftlab.memory import WeightBytes
-    from ftlab.model import cache_root, model_name
+    from ftlab.model import cache_root, model_name, write_atomically
     from ftlab.versions import installed_version
 
     fingerprint = json.dumps({
@@ -130,10 +129,8 @@ def cached_row(name: str, measure) -> dict:
         row = json.loads(path.read_text(encoding="utf-8"))
         return {**row, "stored": WeightBytes(**row["stored"])}
     row = measure(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")  # never leave a half-written row behind
-    partial.write_text(json.dumps({**row, "stored": dataclasses.asdict(row["stored"])}), encoding="utf-8")
-    os.replace(partial, path)
+    stored = json.dumps({**row, "stored": dataclasses.asdict(row["stored"])})
+    write_atomically(path, lambda partial: partial.write_text(stored, encoding="utf-8"))
     return row
 
 

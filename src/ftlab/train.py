@@ -180,7 +180,11 @@ def run_dir(config: TrainConfig) -> Path:
 
 
 def train_adapter(
-    config: TrainConfig | str = "job-roles", *, launcher: list[str] | None = None, fresh: bool = False
+    config: TrainConfig | str = "job-roles",
+    *,
+    launcher: list[str] | None = None,
+    fresh: bool = False,
+    checkpoints_every: int | None = None,
 ) -> Path:
     """Return the folder of a trained run, training it first if the cache lacks it.
 
@@ -189,12 +193,19 @@ def train_adapter(
     ``["accelerate", "launch", "--config_file", "ddp_cpu.yaml"]`` (page 07);
     it must start ``config.processes`` processes.  ``fresh=True`` trains again
     even when cached (benchmarks time a run of their own).
+    ``checkpoints_every=N`` also keeps the adapter every N steps, under
+    ``checkpoints/step-N`` (a folder of its own: the same config without
+    checkpoints stays in the usual one).
     """
     config = resolve_config(config)
     target = run_dir(config)
+    extra = []
+    if checkpoints_every:
+        target = target.with_name(f"{target.name}-every-{checkpoints_every}")
+        extra = ["--checkpoints-every", str(checkpoints_every)]
     if (target / COMPLETE_MARKER).is_file() and not fresh:
         return target
-    command = (launcher or [sys.executable]) + ["-m", "ftlab.train", config.to_json()]
+    command = (launcher or [sys.executable]) + ["-m", "ftlab.train", config.to_json()] + extra
 
     def check_processes(staging: Path) -> None:
         processes = json.loads((staging / COMPLETE_MARKER).read_text())["processes"]
@@ -281,7 +292,7 @@ def _base_model(config: TrainConfig):
     return model, tokenizer
 
 
-def _sft_config(config: TrainConfig, output_dir: Path):
+def _sft_config(config: TrainConfig, output_dir: Path, checkpoints_every: int | None = None):
     from trl import SFTConfig
 
     return SFTConfig(
@@ -295,7 +306,13 @@ def _sft_config(config: TrainConfig, output_dir: Path):
         # Every step's loss is kept: a short re-run of a committed run is
         # checked against it step by step (pages 04 and 07).
         logging_steps=1,
-        save_strategy="no",
+        # Checkpoints only when asked (the time-to-accuracy benchmark); the
+        # model alone, since nothing resumes from them.
+        **(
+            {"save_strategy": "steps", "save_steps": checkpoints_every, "save_only_model": True}
+            if checkpoints_every
+            else {"save_strategy": "no"}
+        ),
         report_to="none",
         seed=config.seed,
         data_seed=config.seed,
@@ -319,7 +336,7 @@ def _sft_config(config: TrainConfig, output_dir: Path):
     )
 
 
-def _train_here(config: TrainConfig, output_dir: Path) -> None:
+def _train_here(config: TrainConfig, output_dir: Path, checkpoints_every: int | None = None) -> None:
     """The training process itself (run by ``python -m ftlab.train``)."""
     import resource
 
@@ -342,7 +359,7 @@ def _train_here(config: TrainConfig, output_dir: Path) -> None:
     dataset = training_dataset(config)
     trainer = SFTTrainer(
         model=model,
-        args=_sft_config(config, output_dir / "trainer"),
+        args=_sft_config(config, output_dir / "trainer", checkpoints_every),
         train_dataset=dataset,
         processing_class=tokenizer,
         peft_config=peft_config,
@@ -351,6 +368,8 @@ def _train_here(config: TrainConfig, output_dir: Path) -> None:
         _cast_adapter(trainer.model, QLORA_ADAPTER_DTYPE)  # before train() builds the optimizer
     trainable, total = _parameter_counts(trainer.model)
     result = trainer.train()
+    if checkpoints_every and trainer.accelerator.is_main_process:
+        _keep_checkpoints(output_dir / "trainer", output_dir / "checkpoints")
     shutil.rmtree(output_dir / "trainer", ignore_errors=True)
     if trainer.accelerator.is_main_process:
         trainer.model.save_pretrained(output_dir)
@@ -376,6 +395,19 @@ def _train_here(config: TrainConfig, output_dir: Path) -> None:
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }
         (output_dir / COMPLETE_MARKER).write_text(json.dumps(log, indent=2))
+
+
+def _keep_checkpoints(trainer_dir: Path, into: Path) -> None:
+    """Move the Trainer's ``checkpoint-N`` folders to ``into/step-N``."""
+    into.mkdir()
+    for folder in sorted(trainer_dir.glob("checkpoint-*")):
+        os.replace(folder, into / f"step-{folder.name.split('-')[1]}")
+
+
+def checkpoints(run: Path) -> dict[int, Path]:
+    """The kept checkpoints of a run, by step (empty if it kept none)."""
+    found = {int(folder.name.split("-")[1]): folder for folder in (run / "checkpoints").glob("step-*")}
+    return dict(sorted(found.items()))  # by step number: "step-120" sorts before "step-40" as text
 
 
 def _cast_adapter(model, dtype: str) -> None:
@@ -420,14 +452,19 @@ def evaluate(run: Path | TrainConfig | str, split: str = "test"):
     return evaluate_records(path, jobs.load_split(split), cache_name=split)
 
 
-def evaluate_records(run: Path, records: list[dict], *, cache_name: str):
-    """Score a trained run on ``records``; answers cached as ``scores/<cache_name>.json`` in the run."""
+def evaluate_records(run: Path, records: list[dict], *, cache_name: str, task: str | None = None, loader=None):
+    """Score a trained run on ``records``; answers cached as ``scores/<cache_name>.json`` in the run.
+
+    ``task`` defaults to the run's own; ``loader(run)`` returns ``(model,
+    tokenizer)`` for runs that :func:`load_trained` cannot read (page 05's).
+    """
     from ftlab import predict
 
-    task = run_log(run)["config"]["task"]
+    task = task or run_log(run)["config"]["task"]
+    loader = loader or load_trained
 
     def make_answers():
-        return predict.score(*load_trained(run), records, task=task).answers
+        return predict.score(*loader(run), records, task=task).answers
 
     answers = predict.cached_answers(Path(run) / "scores" / f"{cache_name}.json", records, make_answers)
     return predict.score_from_answers(answers, records, task=task)
@@ -459,11 +496,14 @@ def _tokenizer_from(path: Path):
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python -m ftlab.train CONFIG_JSON OUTPUT_DIR", file=sys.stderr)
-        return 2
-    config = TrainConfig.from_json(argv[0])
-    _train_here(config, Path(argv[1]))
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m ftlab.train")
+    parser.add_argument("config_json")
+    parser.add_argument("output_dir", type=Path)
+    parser.add_argument("--checkpoints-every", type=int, metavar="N")
+    args = parser.parse_args(argv)
+    _train_here(TrainConfig.from_json(args.config_json), args.output_dir, args.checkpoints_every)
     return 0
 
 

@@ -1,0 +1,36 @@
+"""ftlab.train's plumbing that needs no training: checkpoints and the training command line."""
+
+from __future__ import annotations
+
+import pytest
+
+from ftlab import train
+from ftlab.train import TrainConfig, checkpoints
+
+
+def test_checkpoints_come_in_step_order_not_name_order(tmp_path):
+    for step in (120, 40, 160, 80):
+        (tmp_path / "checkpoints" / f"step-{step}").mkdir(parents=True)
+    assert list(checkpoints(tmp_path)) == [40, 80, 120, 160]
+
+
+def test_a_run_without_checkpoints_has_none(tmp_path):
+    assert checkpoints(tmp_path) == {}
+
+
+def test_the_training_command_takes_checkpoints_before_the_output_folder(tmp_path, monkeypatch):
+    """train_adapter appends the staging folder after ``--checkpoints-every N``."""
+    seen = {}
+    monkeypatch.setattr(train, "_train_here", lambda config, out, every: seen.update(config=config, out=out, every=every))
+    config = TrainConfig(steps=3)
+    assert train.main([config.to_json(), "--checkpoints-every", "20", str(tmp_path)]) == 0
+    assert seen == {"config": config, "out": tmp_path, "every": 20}
+    assert train.main([config.to_json(), str(tmp_path)]) == 0
+    assert seen["every"] is None
+
+
+def test_the_training_command_refuses_a_missing_output_folder(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        train.main([TrainConfig().to_json()])
+    assert stopped.value.code == 2
+    assert "output_dir" in capsys.readouterr().err
