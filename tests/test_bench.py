@@ -70,3 +70,12 @@ def test_time_to_accuracy_was_measured_with_the_current_recipe(committed):
     assert measured["reached"] == above[-1] and not any(above[:-1])
     for point in curve:
         assert point["train_seconds"] == pytest.approx(point["steps"] * measured["seconds_per_step"], abs=0.5)
+
+
+def test_time_to_accuracy_answers_give_its_accuracies(committed):
+    from ftlab import jobs
+    from ftlab.predict import score_from_answers
+
+    test = jobs.load_split("test")
+    for point in committed["results"]["time_to_accuracy"]["curve"]:
+        assert score_from_answers(point["answers"], test).accuracy == point["test_accuracy"]

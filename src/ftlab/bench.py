@@ -108,9 +108,10 @@ def time_to_accuracy(target: float, max_steps: int, every: int) -> dict:
     curve = []
     for steps, folder in checkpoints(run).items():
         # Answers cached in the checkpoint's folder, so --reuse re-reads them.
-        accuracy = evaluate_records(folder, test, cache_name="test", task="role", loader=load_checkpoint).accuracy
-        seconds = round(steps * seconds_per_step, 1)
-        curve.append({"steps": steps, "train_seconds": seconds, "test_accuracy": accuracy})
+        score = evaluate_records(folder, test, cache_name="test", task="role", loader=load_checkpoint)
+        accuracy, seconds = score.accuracy, round(steps * seconds_per_step, 1)
+        # Every answer kept, so page 06 can test this run against its ladder's rungs.
+        curve.append({"steps": steps, "train_seconds": seconds, "test_accuracy": accuracy, "answers": score.answers})
         print(f"  {steps} steps, {seconds:.0f} s: test accuracy {accuracy:.1%}", flush=True)
         if accuracy >= target:
             break
