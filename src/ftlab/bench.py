@@ -88,7 +88,9 @@ def time_to_accuracy(target: float, max_steps: int, every: int) -> dict:
     The checkpoints belong to one schedule (warm-up, then linear decay to
     ``max_steps``), so step 24 here is not page 03's 24-step run, whose
     learning rate reaches zero at step 24.  Time at a checkpoint is its step
-    count times the run's mean seconds per step.
+    count times the run's mean seconds per step.  The run (about twenty
+    minutes here) comes from the cache when it is there, with or without
+    ``--reuse``; its folder is ``runs/role-lora-<key>-every-<N>``.
     """
     import dataclasses
 
