@@ -1,8 +1,8 @@
 """Preference pairs and page 05's committed runs.
 
 ``docs/results/05-preference.json`` is written by
-``python -m ftlab.preference measure``; page 05 re-trains the first steps in
-every test run.  Here: the pairs themselves, the configs' checks, and the
+``python -m ftlab.preference measure``; page 05 re-trains DPO's first step
+in every test run.  Here: the pairs themselves, the configs' checks, and the
 committed file against this checkout (cache keys, figures recomputed from
 the committed answers).
 """

@@ -34,3 +34,12 @@ def test_the_training_command_refuses_a_missing_output_folder(capsys):
         train.main([TrainConfig().to_json()])
     assert stopped.value.code == 2
     assert "output_dir" in capsys.readouterr().err
+
+
+def test_loading_a_checkpoint_the_run_did_not_keep_names_the_ones_it_kept(tmp_path):
+    for step in (40, 80):
+        (tmp_path / "checkpoints" / f"step-{step}").mkdir(parents=True)
+    with pytest.raises(ValueError, match=r"no checkpoint at step 60; it kept \[40, 80\]"):
+        train.load_trained(tmp_path, checkpoint=60)
+    with pytest.raises(ValueError, match="no checkpoint at step 40; it kept none"):
+        train.load_trained(tmp_path / "elsewhere", checkpoint=40)

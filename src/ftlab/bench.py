@@ -94,23 +94,20 @@ def time_to_accuracy(target: float, max_steps: int, every: int) -> dict:
     """
     import dataclasses
 
-    from peft import PeftModel
-
     from ftlab import jobs
-    from ftlab.train import NAMED_RUNS, _base_model, _tokenizer_from, checkpoints, evaluate_records, run_log, train_adapter
+    from ftlab.train import NAMED_RUNS, checkpoints, evaluate_records, load_trained, run_log, train_adapter
 
     config = dataclasses.replace(NAMED_RUNS["job-roles"], steps=max_steps)
     run = train_adapter(config, checkpoints_every=every)
     seconds_per_step = run_log(run)["seconds_per_step"]
     test = jobs.load_split("test")
 
-    def load_checkpoint(folder):
-        return PeftModel.from_pretrained(_base_model(config)[0], folder).eval(), _tokenizer_from(run)
-
     curve = []
     for steps, folder in checkpoints(run).items():
         # Answers cached in the checkpoint's folder, so --reuse re-reads them.
-        score = evaluate_records(folder, test, cache_name="test", task="role", loader=load_checkpoint)
+        score = evaluate_records(
+            folder, test, cache_name="test", task="role", loader=lambda _: load_trained(run, checkpoint=steps)
+        )
         accuracy, seconds = score.accuracy, round(steps * seconds_per_step, 1)
         # Every answer kept, so page 06 can test this run against its ladder's rungs.
         curve.append({"steps": steps, "train_seconds": seconds, "test_accuracy": accuracy, "answers": score.answers})

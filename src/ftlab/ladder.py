@@ -11,7 +11,7 @@ every answer goes through the same parser (``ftlab.predict``).
 compared posting by posting) and ``docs/assets/06-ladder.svg``;
 ``python -m ftlab.ladder curve`` trains page 03's recipe on fewer examples
 and writes ``docs/results/06-learning-curve.json`` and its plot.
-:func:`check_committed` re-runs a subset for the test run.
+:func:`check_sample` picks the postings page 06's test run re-asks.
 """
 
 from __future__ import annotations
@@ -305,7 +305,7 @@ def measure(records: list[dict] | None = None) -> dict:
     import gc
 
     from ftlab.model import load_model
-    from ftlab.predict import prompt_for
+    from ftlab.predict import FINE_TUNED_SYSTEM, answer_tokens, prompt_for
     from ftlab.provenance import save_results
     from ftlab.train import load_trained, run_log, train_adapter
 
@@ -318,19 +318,20 @@ def measure(records: list[dict] | None = None) -> dict:
         result = answer_with_prompts(rung, records, model, tokenizer, retriever)
         row = row_for(result, records)
         row["latency_seconds"] = round(latency(
-            model, tokenizer, prompt_conversations(rung, timed, retriever), max_new_tokens=24), 3)
+            model, tokenizer, prompt_conversations(rung, timed, retriever), answer_tokens(None)), 3)
         row["training_seconds"] = round(retriever.index_seconds, 1) if rung == "retrieval few-shot" else 0.0
         rows.append(row)
         answers[rung] = result.answers
         print(_line(row), flush=True)
     del model
     gc.collect()
+    timed_prompts = [prompt_for(r["text"]) for r in timed]  # a fine-tuned model sees the bare posting
     for rung, config in trained_configs().items():
         run = train_adapter(config)  # cached by its config; trained here when the cache lacks it
         model, tokenizer = load_trained(run)
         result = answer_with_trained(rung, model, tokenizer, records)
         row = row_for(result, records)
-        row["latency_seconds"] = round(latency(model, tokenizer, [prompt_for(r["text"]) for r in timed], 8), 3)
+        row["latency_seconds"] = round(latency(model, tokenizer, timed_prompts, answer_tokens(FINE_TUNED_SYSTEM)), 3)
         del model
         gc.collect()
         log = run_log(run)
@@ -471,8 +472,8 @@ def measure_curve() -> dict:
     from ftlab.provenance import save_results
     from ftlab.train import evaluate, run_log, train_adapter
 
-    rows = []
-    for size, config in curve_configs().items():
+    rows, configs = [], curve_configs()
+    for size, config in configs.items():
         run = train_adapter(config)
         score = evaluate(run)
         log = run_log(run)
@@ -487,7 +488,7 @@ def measure_curve() -> dict:
             "run_key": log["key"],
         })
         print(rows[-1], flush=True)
-    results = {"steps": curve_configs()[None].steps, "batch_size": curve_configs()[None].batch_size, "rows": rows}
+    results = {"steps": configs[None].steps, "batch_size": configs[None].batch_size, "rows": rows}
     save_results(CURVE_RESULTS, results, seed=0, command=CURVE_COMMAND)
     CURVE_PLOT.write_text(interval_svg(
         [(f"{row['examples']} examples", row["accuracy"], *row["interval"]) for row in rows],
@@ -499,7 +500,7 @@ def measure_curve() -> dict:
 # --------------------------------------------------------------------------- the test run's check
 
 
-CHECK_PER_ROLE = 1  # 8 postings per long prompt: about two minutes for the three rungs together
+CHECK_PER_ROLE = 1  # 8 postings: page 06 re-asks the instructions rung on them
 
 
 def check_sample(records: list[dict], per_role: int = CHECK_PER_ROLE) -> list[int]:

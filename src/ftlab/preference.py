@@ -79,7 +79,7 @@ def preference_pairs(split: str = "train", size: int | None = None, seed: int = 
 
 def write_jsonl(pairs: list[dict], path: str | Path) -> Path:
     path = Path(path)
-    path.write_text("".join(json.dumps(pair, ensure_ascii=False) + "\n" for pair in pairs), encoding="utf-8")
+    path.write_text(jobs.jsonl(pairs), encoding="utf-8")
     return path
 
 
@@ -285,13 +285,14 @@ def _train_here(config: PreferenceConfig, output_dir: Path) -> None:
     load_before = os.getloadavg()[0]
     # Only the page's named runs are scored on held-out pairs; short check runs skip it.
     score_held_out = config.method == "reward" and config in RUNS.values()
+    held_out = held_out_pairs() if config.method == "reward" else None
     if config.method == "dpo":
         trainer = dpo_trainer(config, output_dir / "trainer")
     elif config.method == "grpo":
         trainer = grpo_trainer(config, output_dir / "trainer")
     else:
         # Built the same way for every run, scored or not, so short runs start exactly like long ones.
-        trainer = reward_trainer(config, output_dir / "trainer", eval_pairs=held_out_pairs())
+        trainer = reward_trainer(config, output_dir / "trainer", eval_pairs=held_out)
     result = trainer.train()
     shutil.rmtree(output_dir / "trainer", ignore_errors=True)
     log = {
@@ -306,7 +307,7 @@ def _train_here(config: PreferenceConfig, output_dir: Path) -> None:
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     if score_held_out:
-        log["held_out"] = reward_accuracy(trainer, held_out_pairs())
+        log["held_out"] = reward_accuracy(trainer, held_out)
         log["held_out_trl_accuracy"] = trainer.evaluate()["eval_accuracy"]  # TRL's own count, to cross-check
     trainer.model.save_pretrained(output_dir)
     (output_dir / COMPLETE_MARKER).write_text(json.dumps(log, indent=2))

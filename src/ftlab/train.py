@@ -430,16 +430,25 @@ def _tokens_seen(trainer) -> int | None:
     return int(seen) if seen else None
 
 
-def load_trained(run: Path | TrainConfig | str):
-    """``(model, tokenizer)`` for a trained run: base + adapter, or the full model."""
+def load_trained(run: Path | TrainConfig | str, *, checkpoint: int | None = None):
+    """``(model, tokenizer)`` for a trained run: base + adapter, or the full model.
+
+    ``checkpoint=N`` loads the adapter the run kept at step N (see ``checkpoints``).
+    """
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
     path = run if isinstance(run, Path) else train_adapter(run)
+    adapter = path
+    if checkpoint is not None:
+        kept = checkpoints(path)
+        if checkpoint not in kept:
+            raise ValueError(f"{path}: no checkpoint at step {checkpoint}; it kept {sorted(kept) or 'none'}")
+        adapter = kept[checkpoint]
     tokenizer = _tokenizer_from(path)
     if (path / "adapter_config.json").is_file():
         base, _ = _base_model(TrainConfig.from_json(json.dumps(run_log(path)["config"])))
-        model = PeftModel.from_pretrained(base, path)
+        model = PeftModel.from_pretrained(base, adapter)
     else:
         model = AutoModelForCausalLM.from_pretrained(path, dtype="float32")
     model.eval()
