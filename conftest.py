@@ -51,6 +51,7 @@ class PageFile(pytest.File):
 
     def collect(self):
         page = pages.load_page(self.path)
+        self.page = page
         self.namespace = {"__name__": "__main__"}
         self.failed_block = None
         yield PageRules.from_parent(self, name="page rules", page=page)
@@ -105,7 +106,7 @@ class PageBlock(pytest.Item):
             raise
         if block.expected_output is not None and not pages.output_matches(block, output):
             page.failed_block = block.lineno
-            raise PageFailure(pages.describe_mismatch(self.path, block, output))
+            raise PageFailure(pages.describe_mismatch(page.page, block, output))
 
     def _run_python(self) -> str:
         buffer = io.StringIO()

@@ -30,7 +30,7 @@ def run_site(tmp_path: Path, page: str, snippet: str = GOOD_SNIPPET) -> subproce
     shutil.copy(ROOT / "src" / "ftlab" / "notebooks.py", tmp_path / "src" / "ftlab")
     shutil.copytree(ROOT / "tests" / "netguard", tmp_path / "tests" / "netguard")
     shutil.copy(ROOT / "tests" / "pages.py", tmp_path / "tests")
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    tolerance: see tests/pages.py\n")
     (tmp_path / "snippets").mkdir()
     (tmp_path / "snippets" / "demo.py").write_text(snippet)
     (tmp_path / "docs").mkdir()
@@ -66,7 +66,7 @@ def test_wrong_expected_output_fails(tmp_path):
         ```
         ''')
     assert result.returncode == 1
-    assert "demo.md:1: rule expected-output" in result.stdout
+    assert "demo.md:5: rule expected-output" in result.stdout  # the line of the shown output
 
 
 def test_broken_snippet_fails(tmp_path):
@@ -160,3 +160,59 @@ print(greeting)
         ```
         ''', snippet=snippet)
     assert result.returncode == 0, result.stdout
+
+
+PERPLEXITY_SNIPPET = '''\
+# --8<-- [start:ppl]
+print("bf16   perplexity  29.50   +0.0%   on 160 postings")
+# --8<-- [end:ppl]
+'''
+TOLERANT_PAGE = '''\
+    <!-- pytest.mark.tolerance(rel=0.005, abs=0.25) -->
+    ```python
+    --8<-- "demo.py:ppl"
+    ```
+    <!--pytest-codeblocks:expected-output-->
+    ```text
+    {shown}
+    ```
+
+    These digits may differ on another CPU, within 0.25 + 0.5%.
+    '''
+
+
+def tolerant_site(tmp_path, shown, page=TOLERANT_PAGE):
+    return run_site(tmp_path, page.format(shown=shown), snippet=PERPLEXITY_SNIPPET)
+
+
+def test_a_number_within_its_tolerance_passes(tmp_path):
+    # 29.50 printed, 29.55 shown: inside 0.25 + 0.5%; so is +0.0% for +0.2%; a wider column is layout, not text.
+    result = tolerant_site(tmp_path, "bf16   perplexity  29.55    +0.2%   on 160 postings")
+    assert result.returncode == 0, result.stdout
+
+
+def test_a_number_outside_its_tolerance_fails_naming_it(tmp_path):
+    result = tolerant_site(tmp_path, "bf16   perplexity  29.95   +0.0%   on 160 postings")
+    assert result.returncode == 1
+    assert "demo.md:6: rule expected-output within tolerance (rel 0.005, abs 0.25)" in result.stdout
+    assert "output line 1, number 1: shown 29.95, printed 29.50" in result.stdout
+
+
+def test_a_changed_word_in_a_tolerant_block_fails(tmp_path):
+    result = tolerant_site(tmp_path, "bf16   perplexity  29.50   +0.0%   on 160 test postings")
+    assert result.returncode == 1
+    assert "the text differs" in result.stdout
+
+
+def test_a_changed_count_in_a_tolerant_block_fails(tmp_path):
+    # Integers stay exact unless the mark says integers=True.
+    result = tolerant_site(tmp_path, "bf16   perplexity  29.50   +0.0%   on 161 postings")
+    assert result.returncode == 1
+    assert "shown 161, printed 160 (integers must match exactly)" in result.stdout
+
+
+def test_a_tolerance_the_page_does_not_state_fails(tmp_path):
+    silent = TOLERANT_PAGE.replace("These digits may differ on another CPU", "Lower is better")
+    result = tolerant_site(tmp_path, "bf16   perplexity  29.50   +0.0%   on 160 postings", page=silent)
+    assert result.returncode == 1
+    assert "rule tolerance-stated" in result.stdout

@@ -15,19 +15,10 @@ import os
 import platform
 from pathlib import Path
 
+from ftlab import cpu
 from ftlab.versions import KEY_PACKAGES, installed_version
 
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "docs" / "results"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def provenance(seed: int | None = None, command: str | None = None) -> dict:
@@ -38,7 +29,12 @@ def provenance(seed: int | None = None, command: str | None = None) -> dict:
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": command,
         "seed": seed,
-        "cpu": cpu_model(),
+        "cpu": cpu.cpu_model(),
+        "cpu_vendor": cpu.cpu_vendor(),
+        # The level bf16 / int8 / 4-bit kernels ran at: their last digits depend on it.
+        "cpu_isa": cpu.hardware_isa(),
+        "cpu_dispatch": cpu.dispatch_isa(),
+        "cpu_description": cpu.describe(),
         "cores": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "device": "cuda:" + torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
@@ -54,6 +50,18 @@ def save_results(name: str, results: dict, *, seed: int | None, command: str) ->
     record = {"provenance": provenance(seed=seed, command=command), "results": results}
     path.write_text(json.dumps(record, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     return path
+
+
+def machine_line(record: dict) -> str:
+    """'AMD EPYC (AVX-512 BF16, no AMX), 2 cores': the CPU a committed result was measured on."""
+    made = record["provenance"]
+    isa = made.get("cpu_isa")
+    if isa is None:
+        where = f"{made['cpu']} (instruction set not recorded)"
+    else:
+        where = made.get("cpu_description") or f"{made['cpu']}, {isa}"
+        where = where.replace(f"{made['cpu']}, ", f"{made['cpu']} (", 1) + ")"
+    return f"{where}, {made['cores']} cores"
 
 
 def load_results(name: str) -> dict:

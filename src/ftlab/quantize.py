@@ -108,12 +108,15 @@ def cached_row(name: str, measure) -> dict:
     Loading and scoring the seven precisions takes about two minutes on 2
     cores, and the page and its notebook ask for the same rows.  The cache key
     covers everything a row depends on: the precision's settings, the model,
-    the held-out text, the question and the library versions.
+    the held-out text, the question, the library versions, and the CPU's
+    numerics (bf16, int8 and 4-bit kernels round differently on each
+    instruction set, see :mod:`ftlab.cpu`).
     """
     import dataclasses
     import hashlib
     import json
 
+    from ftlab import cpu
     from ftlab.memory import WeightBytes
     from ftlab.model import cache_root, model_name, write_atomically
     from ftlab.versions import installed_version
@@ -123,6 +126,7 @@ def cached_row(name: str, measure) -> dict:
         "model": model_name(), "question": QUESTION,
         "text": hashlib.sha256(heldout_text().encode()).hexdigest(),
         "versions": {p: installed_version(p) for p in ("torch", "transformers", "bitsandbytes")},
+        "cpu": cpu.numerics(),
     }, sort_keys=True, default=str)
     path = cache_root() / "scores" / f"precision-{name}-{hashlib.sha256(fingerprint.encode()).hexdigest()[:12]}.json"
     if path.is_file():

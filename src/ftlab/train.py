@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ftlab import jobs
+from ftlab import cpu, jobs
 from ftlab.model import cache_root, load_model, model_name
 from ftlab.versions import installed_version
 
@@ -175,8 +175,21 @@ def training_dataset(config: TrainConfig):
 # --------------------------------------------------------------------------- training
 
 
-def run_dir(config: TrainConfig) -> Path:
-    return cache_root() / "runs" / f"{config.name()}-{config.key()}"
+def run_dir(config: TrainConfig, *, per_cpu: bool = False) -> Path:
+    """The run's cache folder: ``<name>-<key>``, plus the CPU's numerics where they matter.
+
+    fp32 training gives the same losses and adapter on every CPU checked
+    (AMD EPYC with AVX-512 BF16, Intel Xeon with AMX, and either capped to
+    AVX2), so one folder serves any CPU.  A run on a 4-bit base goes through
+    kernels whose last digits depend on the CPU, and a re-run made to check a
+    committed run on this CPU (``per_cpu=True``, see :func:`first_steps`)
+    must not be answered from another CPU's cache: those folders carry
+    :func:`ftlab.cpu.numerics_tag` as well.
+    """
+    name = f"{config.name()}-{config.key()}"
+    if per_cpu or config.quantization:
+        name += f"-cpu-{cpu.numerics_tag()}"
+    return cache_root() / "runs" / name
 
 
 def train_adapter(
@@ -185,6 +198,7 @@ def train_adapter(
     launcher: list[str] | None = None,
     fresh: bool = False,
     checkpoints_every: int | None = None,
+    per_cpu: bool = False,
 ) -> Path:
     """Return the folder of a trained run, training it first if the cache lacks it.
 
@@ -195,10 +209,11 @@ def train_adapter(
     even when cached (benchmarks time a run of their own).
     ``checkpoints_every=N`` also keeps the adapter every N steps, under
     ``checkpoints/step-N`` (a folder of its own: the same config without
-    checkpoints stays in the usual one).
+    checkpoints stays in the usual one).  ``per_cpu=True`` keeps the run in
+    a folder of this CPU's own (see :func:`run_dir`).
     """
     config = resolve_config(config)
-    target = run_dir(config)
+    target = run_dir(config, per_cpu=per_cpu)
     extra = []
     if checkpoints_every:
         target = target.with_name(f"{target.name}-every-{checkpoints_every}")
@@ -259,7 +274,8 @@ def first_steps(config: TrainConfig | str, steps: int, *, launcher: list[str] | 
     config = resolve_config(config)
     if not 1 <= steps <= 4:
         raise ValueError(f"first_steps: only the first 4 losses are independent of a run's length, not {steps}")
-    return losses(train_adapter(dataclasses.replace(config, steps=steps), launcher=launcher))
+    # per_cpu: a check of this CPU must be computed on it, never read from another's cache.
+    return losses(train_adapter(dataclasses.replace(config, steps=steps), launcher=launcher, per_cpu=True))
 
 
 def resolve_config(config: TrainConfig | str) -> TrainConfig:
