@@ -144,22 +144,25 @@ with torch.no_grad():
     unmerged = model(**batch).logits
     merged_model = model.merge_and_unload(adapter_names=["role"])  # W + (alpha/r)·B·A, adapter gone
     merged = merged_model(**batch).logits
-difference = (merged - unmerged).abs().max().item()
-tolerance = 1e-3  # fp32 rounding of a different summation order, far below any logit gap that matters
-print(f"largest logit difference merged vs unmerged: {'below' if difference < tolerance else 'ABOVE'} {tolerance}")
+difference = ((merged - unmerged).abs().max() / unmerged.abs().max()).item()  # relative to the largest logit
+# (W + B·A)·x and W·x + B·A·x add the same products in another order: fp32 rounding,
+# which differs by CPU.  Measured: 3e-6 (AMD EPYC) to 3e-5 (Intel Xeon with AMX) of the
+# largest logit; 1e-4 holds on both and is far below any gap between two answers.
+tolerance = 1e-4
+print(f"largest logit difference merged vs unmerged: {difference:.1e} of the largest logit (allowed {tolerance:.0e})")
 assert difference < tolerance, difference
 print("same greedy answers:", bool((merged.argmax(-1) == unmerged.argmax(-1)).all()))
 # --8<-- [end:merge]
 
 # --8<-- [start:full]
-from ftlab.provenance import load_results
+from ftlab.provenance import load_results, machine_line
 
 full = NAMED_RUNS["job-roles-full"]  # the same recipe, every weight trained
 print("changed from the LoRA recipe:", {k: v for k, v in vars(full).items() if getattr(recipe, k) != v})
 
 bench = load_results("03-lora")  # written by: python -m ftlab.bench
 machine = bench["provenance"]
-print(f"measured on {machine['cpu']} ({machine['cores']} cores), {machine['date']}, "
+print(f"measured on {machine_line(bench)}, {machine['date']}, "
       f"fp32 matmul peak {bench['results']['matmul_peak_gflops']:.0f} GFLOP/s")
 print(f"{'':<5}{'trainable':>12}{'test acc':>9}{'s/step':>8}{'tokens/s':>9}{'MFU':>6}{'peak RSS':>10}")
 for name, row in bench["results"]["runs"].items():

@@ -57,19 +57,17 @@ from pathlib import Path
 
 from ftlab.quantize import scatter_svg
 
-svg = scatter_svg(
-    [(name, round(row["stored"].total / MB, 1), row["perplexity"]) for name, row in rows.items()],
-    x_label="stored weights (MB)", y_label="perplexity on the held-out text",
-)
-plot = Path("docs/assets/04-precision.svg")
-unchanged = plot.is_file() and plot.read_text() == svg
-plot.parent.mkdir(exist_ok=True)
-plot.write_text(svg)
-print(f"{plot}: {'unchanged' if unchanged else 'rewritten, commit it'}")
+points = [(name, round(row["stored"].total / MB, 1), row["perplexity"]) for name, row in rows.items()]
+svg = scatter_svg(points, x_label="stored weights (MB)", y_label="perplexity on the held-out text")
+plot = Path("docs/assets/04-precision.svg")  # the picture above; drawn from this CPU's rows
+if not plot.is_file() or plot.read_text() != svg:  # unchanged files keep their date
+    plot.parent.mkdir(exist_ok=True)
+    plot.write_text(svg)
+print(f"{plot}: (stored MB, perplexity) of", ", ".join(f"{name} ({x}, {y:.2f})" for name, x, y in points))
 # --8<-- [end:plot]
 
 # --8<-- [start:speed]
-from ftlab.provenance import load_results
+from ftlab.provenance import load_results, machine_line
 
 speed = load_results("04-precision-speed")
 fp32_speed = speed["results"]["precisions"]["fp32"]["tokens_per_second"]
@@ -77,7 +75,7 @@ print(f"{'precision':9} {'tokens/s':>8} {'vs fp32':>7}")
 for name, row in speed["results"]["precisions"].items():
     print(f"{name:9} {row['tokens_per_second']:8.1f} {row['tokens_per_second'] / fp32_speed:7.2f}")
 machine = speed["provenance"]
-print(f"{machine['cpu']}, {speed['results']['torch_threads']} threads, {machine['date']}")
+print(f"{machine_line(speed)}, {speed['results']['torch_threads']} threads, {machine['date']}")
 print(f"regenerate: {machine['command']}")
 # --8<-- [end:speed]
 
@@ -210,6 +208,8 @@ for label, row in qlora_results["results"]["runs"].items():
 # --8<-- [end:qlora]
 
 # --8<-- [start:qlora-cost]
+from ftlab.provenance import load_results, machine_line
+
 costs = load_results("04-qlora")
 print(f"{'run':16} {'s/step':>6} {'train s':>7} {'with loading':>12} {'eval s':>6} {'peak RSS MB':>11} "
       f"{'load':>4}")
@@ -220,7 +220,7 @@ for label, row in costs["results"]["runs"].items():
 for label, row in costs["results"]["runs"].items():
     minutes = (row["train_wall_seconds"] + row["eval_seconds"]) / 60
     print(f"{label}: {row['steps']} steps and {row['eval_postings']} test postings in {minutes:.1f} min")
-print(f"{costs['provenance']['cpu']}, {costs['provenance']['cores']} cores, {costs['provenance']['date']}")
+print(f"{machine_line(costs)}, {costs['provenance']['date']}")
 print(f"regenerate: {costs['provenance']['command']}")
 # --8<-- [end:qlora-cost]
 

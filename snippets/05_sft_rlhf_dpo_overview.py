@@ -164,6 +164,8 @@ print(f"after {RUNS['grpo'].steps} GRPO steps:     {after_grpo.summary()}")
 # --8<-- [end:grpo]
 
 # --8<-- [start:compare-methods]
+from ftlab.provenance import load_results, machine_line
+
 page_03_bench = load_results("03-lora")  # page 03's benchmark, a separate run of its own
 sft_run = page_03_bench["results"]["runs"]["LoRA"]
 methods = [
@@ -176,6 +178,7 @@ methods = [
 print(f"{'method':13} {'data per example':18} {'models':>14} {'seqs/step':>9} {'s/step':>6} {'peak RSS MB':>11}")
 for name, data, models, sequences, row in methods:
     print(f"{name:13} {data:18} {models:>14} {sequences:9} {row['seconds_per_step']:6.1f} {row['peak_rss_mb']:11.0f}")
-for rows, source in (("SFT", page_03_bench["provenance"]), ("the others", measured["provenance"])):
-    print(f"{rows}: {source['cpu']}, {source['cores']} cores, {source['date']}; regenerate: {source['command']}")
+for rows, record in (("SFT", page_03_bench), ("the others", measured)):
+    source = record["provenance"]
+    print(f"{rows}: {machine_line(record)}, {source['date']}; regenerate: {source['command']}")
 # --8<-- [end:compare-methods]

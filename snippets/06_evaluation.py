@@ -83,7 +83,7 @@ for rung in PROMPT_RUNGS[:3]:  # the retrieved examples differ from posting to p
 # --8<-- [end:ladder-prompts]
 
 # --8<-- [start:ladder-table]
-from ftlab.provenance import load_results
+from ftlab.provenance import load_results, machine_line
 
 ladder = load_results("06-ladder")
 rows = {row["rung"]: row for row in ladder["results"]["rows"]}
@@ -95,7 +95,7 @@ for rung, row in rows.items():
           f"{row['format_compliance']:6.0%} {row['prompt_tokens']:6.0f} {row['latency_seconds']:9.2f} "
           f"{row['training_seconds']:10.0f}")
 made = ladder["provenance"]
-print(f"{made['cpu']}, {made['cores']} cores, torch {made['versions']['torch']}, {made['date']}")
+print(f"{machine_line(ladder)}, torch {made['versions']['torch']}, {made['date']}")
 print(f"regenerate: {made['command']}")
 # --8<-- [end:ladder-table]
 

@@ -236,7 +236,7 @@ if "--measure-gpu" in sys.argv:
 # --8<-- [end:gpu]
 
 # --8<-- [start:results]
-from ftlab.provenance import load_results
+from ftlab.provenance import load_results, machine_line
 
 cpu, gpu = load_results("scaling"), load_results("scaling_gpu")
 rows = [(f"CPU, {run['processes']} process(es)", run) for run in cpu["results"]["runs"]]
@@ -253,5 +253,5 @@ print("test accuracies within 5 points of each other:", comparison["accuracy_gap
 print(f"identical answers: {comparison['same_answers']} of {comparison['postings']} postings")
 for record in (cpu, gpu):
     machine = record["provenance"]
-    print(f"{machine['device']}: {machine['cpu']} ({machine['cores']} cores), torch {machine['versions']['torch']}, {machine['date']}")
+    print(f"{machine['device']}: {machine_line(record)}, torch {machine['versions']['torch']}, {machine['date']}")
 # --8<-- [end:results]

@@ -9,22 +9,21 @@ saves copying them by hand.  Review the diff before committing.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import pages  # noqa: E402
+from run_page import run_block  # noqa: E402
 
 MARKER = "<!--pytest-codeblocks:expected-output-->"
 FENCE = re.compile(r"^```(python|bash|sh)\s*$")
 
 
 def run_blocks(page: pages.Page) -> list[str]:
+    """Each runnable block's printed output, run as the test run runs it ("" for skipped ones)."""
     namespace: dict = {"__name__": "__page__"}
     outputs = []
     for block in page.runnable:
@@ -33,14 +32,7 @@ def run_blocks(page: pages.Page) -> list[str]:
             outputs.append("")
             continue
         print(f"  block at line {block.lineno} ...", file=sys.stderr, flush=True)
-        if block.syntax == "python":
-            buffer = io.StringIO()
-            with contextlib.redirect_stdout(buffer):
-                exec(compile(block.code, f"{page.path}:{block.lineno}", "exec"), namespace)
-            outputs.append(buffer.getvalue())
-        else:
-            result = subprocess.run(block.code, shell=True, cwd=pages.ROOT, capture_output=True, text=True, check=True)
-            outputs.append(result.stdout)
+        outputs.append(run_block(page, block, namespace))
     return outputs
 
 

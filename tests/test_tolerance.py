@@ -39,3 +39,13 @@ def test_integers_may_vary_only_when_the_mark_says_so():
 def test_a_malformed_mark_is_refused(mark):
     with pytest.raises(ValueError, match="expected pytest.mark.tolerance"):
         parse_tolerance(mark)
+
+
+def test_text_may_differ_only_after_the_named_labels():
+    shown = "fp32    A data engineer builds pipelines.\nbf16    A data engineer builds pipelines."
+    tolerance = Tolerance(text_may_differ=("bf16",))
+    assert tolerance_problems(shown, shown.replace("bf16    A data engineer builds", "bf16    A data engineer is"),
+                              tolerance) == []
+    assert tolerance_problems(shown, shown.replace("fp32    A data engineer builds", "fp32    A data engineer is"),
+                              tolerance)
+    assert "should start with 'bf16'" in tolerance_problems(shown, shown.replace("bf16", "int8"), tolerance)[0]
