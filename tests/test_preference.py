@@ -139,3 +139,11 @@ def test_a_failed_or_refused_run_leaves_no_folder_behind(tmp_path):
     train_into(target, [sys.executable, "-c", "import sys, pathlib; pathlib.Path(sys.argv[1], 'ok').touch()"],
                what="demo")
     assert (target / "ok").is_file()
+
+
+def test_every_kind_of_run_is_keyed_by_the_model(monkeypatch):
+    # The reward model starts from the base, so no SFT key carries the model for it.
+    before = {name: config.key() for name, config in RUNS.items()}
+    monkeypatch.setenv("FTLAB_MODEL", "HuggingFaceTB/SmolLM2-360M-Instruct")
+    after = {name: config.key() for name, config in RUNS.items()}
+    assert all(before[name] != after[name] for name in RUNS), (before, after)

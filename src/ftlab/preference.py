@@ -23,8 +23,11 @@ import time
 from pathlib import Path
 
 from ftlab import jobs
-from ftlab.model import cache_root, load_model
+from ftlab.model import cache_root, load_model, model_name
 from ftlab.versions import installed_version
+
+# Bump when the preference-training code changes what a config produces.
+PREFERENCE_RECIPE_VERSION = 1
 
 # --8<-- [start:pairs]
 # The role each role is most easily mistaken for (page 06's confusion matrix
@@ -114,9 +117,15 @@ class PreferenceConfig:
             )
 
     def key(self) -> str:
-        """Hash of the config, the SFT run it starts from, the data and the training stack."""
+        """Hash of the config, the model, the SFT run it starts from, the data and the training stack.
+
+        The model and the recipe version enter directly: the reward model
+        starts from the base, not from an SFT run whose key would carry them.
+        """
         fingerprint = {
             "config": dataclasses.asdict(self),
+            "recipe": PREFERENCE_RECIPE_VERSION,
+            "model": model_name(),
             "sft": None if self.method == "reward" else self.start_run().key(),
             "pairs": hashlib.sha256(json.dumps(self.training_pairs(), sort_keys=True).encode()).hexdigest(),
             "versions": {p: installed_version(p) for p in ("torch", "transformers", "peft", "trl")},
