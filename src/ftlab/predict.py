@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from ftlab import jobs
+from ftlab.task import TASKS
 
 # Ways people (and small models) spell a role, mapped to the canonical label.
 ALIASES = {
@@ -155,8 +156,6 @@ def answer_tokens(system: str | None) -> int:
 
 def score_from_answers(answers: list[str], records: list[dict], *, task: str = "role") -> Score:
     """A :class:`Score` for answers already generated (e.g. read from a cache)."""
-    from ftlab.train import TASKS
-
     field_name, labels = TASKS[task]["field"], TASKS[task]["labels"]
     predictions = [parse_label(a, labels) for a in answers]
     return Score(

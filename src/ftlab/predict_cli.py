@@ -88,14 +88,15 @@ def load_classifier(adapter: str | None):
 
 
 def classify(model, tokenizer, texts: list[str], task: str, system: str | None) -> list[dict]:
-    from ftlab import predict, train
+    from ftlab import predict
+    from ftlab.task import TASKS
 
-    labels = train.TASKS[task]["labels"]
+    labels = TASKS[task]["labels"]
     conversations = [predict.prompt_for(text, task, system) for text in texts]
     answers = predict.generate_answers(
         model, tokenizer, conversations, batch_size=BATCH_SIZE, max_new_tokens=predict.answer_tokens(system)
     )
-    field = train.TASKS[task]["field"]
+    field = TASKS[task]["field"]
     return [{field: predict.parse_label(a, labels), "answer": a} for a in answers]
 
 

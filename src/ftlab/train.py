@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ftlab import cpu, jobs
+from ftlab.task import TASKS
 from ftlab.model import cache_root, load_model, model_name
 from ftlab.versions import installed_version
 
@@ -43,13 +44,6 @@ RECIPE_VERSION = 3
 QLORA_ADAPTER_DTYPE = "float32"
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
-# What each task predicts from a posting.  Both tasks see the same prompt
-# (the bare posting, see predict.prompt_for): which adapter is active decides
-# what the model answers.
-TASKS = {
-    "role": {"field": "role", "labels": jobs.ROLES},
-    "seniority": {"field": "seniority", "labels": jobs.SENIORITIES},
-}
 
 
 @dataclass(frozen=True)

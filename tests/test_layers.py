@@ -1,0 +1,71 @@
+"""ftlab's modules import each other one way: no cycle, counting imports inside functions.
+
+An import inside a function hides a dependency from a reader of the module's
+top; it still is one.  So the graph is built from every import statement
+anywhere in each module, and must have no cycle.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "ftlab"
+
+
+def ftlab_imports(source: str, modules: set[str]) -> set[str]:
+    """The ftlab modules one module's source imports, at any depth."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module == "ftlab":
+            found |= {alias.name for alias in node.names if alias.name in modules}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ftlab."):
+            found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith("ftlab.")}
+    return found
+
+
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    modules = {path.stem for path in package.glob("*.py")}
+    return {path.stem: ftlab_imports(path.read_text(encoding="utf-8"), modules) - {path.stem}
+            for path in package.glob("*.py")}
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as a path [a, b, ..., a], or None."""
+    state: dict[str, str] = {}  # "open" while on the current path, "done" after
+
+    def visit(node, path):
+        state[node] = "open"
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == "open":
+                return path[path.index(target):] + [target] if target in path else [node, target]
+            if target not in state and (cycle := visit(target, path + [target])):
+                return cycle
+        state[node] = "done"
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (cycle := visit(start, [start])):
+            return cycle
+    return None
+
+
+def test_no_import_cycle_among_ftlab_modules():
+    cycle = find_cycle(import_graph())
+    assert cycle is None, f"import cycle in src/ftlab: {' -> '.join(cycle)}"
+
+
+@pytest.mark.parametrize("graph, cycle", [
+    ({"a": {"b"}, "b": {"c"}, "c": set()}, None),
+    ({"predict": {"train"}, "train": {"predict"}}, ["predict", "train", "predict"]),
+    ({"a": {"b"}, "b": {"c"}, "c": {"a"}}, ["a", "b", "c", "a"]),
+])
+def test_the_cycle_finder_finds_cycles(graph, cycle):
+    assert find_cycle(graph) == cycle
+
+
+def test_an_import_inside_a_function_counts():
+    source = "def f():\n    from ftlab import train\n    import ftlab.predict\n"
+    assert ftlab_imports(source, {"train", "predict"}) == {"train", "predict"}
