@@ -96,3 +96,30 @@ def test_base_model_classifies_stdin_and_flags_bad_lines():
     first, second = [json.loads(line) for line in result.stdout.splitlines()]
     assert first["line"] == 1 and set(first) == {"line", "role", "answer"}
     assert second == {"line": 2, "error": "<stdin>:2: invalid JSON: Expecting value (column 1)"}
+
+
+def test_a_line_that_is_not_utf8_spoils_only_itself():
+    from ftlab.predict_cli import decode_lines
+
+    data = b'{"text": "Own our Kubernetes clusters."}\n{"text": "caf\xe9"}\n{"text": "Build Spark pipelines."}\n'
+    postings, errors = read_postings(decode_lines(data), "jobs.jsonl")
+    assert [number for number, _ in postings] == [1, 3]
+    assert errors == {2: "jobs.jsonl:2: not UTF-8 (byte 14 of the line: invalid continuation byte)"}
+
+
+def test_over_long_postings_are_cut_and_every_line_is_answered(tmp_path):
+    # A 220 KB and a 1 MB posting once made the command allocate tens of GB and die
+    # before printing anything; now each is cut to the model's limit and says so.
+    good = json.dumps({"text": "We need a Senior Data Engineer to build Spark pipelines."})
+    long = json.dumps({"text": "Build and run our Spark pipelines. " * 6_300})  # about 220 KB
+    huge = json.dumps({"text": "Kubernetes " * 95_000})  # about 1 MB
+    path = tmp_path / "postings.jsonl"
+    path.write_bytes(f"{good}\n{long}\n".encode() + b'{"text": "na\xefve"}\n' + f"{huge}\n".encode())
+    result = _predict(str(path))
+    assert result.returncode == 1, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["line"] for line in lines] == [1, 2, 3, 4]
+    assert "cut" not in lines[0] and "role" in lines[0]
+    assert lines[1]["cut"]["kept"] == 1024 and lines[1]["cut"]["tokens"] > 1024 and "role" in lines[1]
+    assert lines[2] == {"line": 3, "error": f"{path}:3: not UTF-8 (byte 13 of the line: invalid continuation byte)"}
+    assert lines[3]["cut"]["kept"] == 1024 and lines[3]["cut"]["tokens"].startswith("more than ")

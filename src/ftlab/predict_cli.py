@@ -7,8 +7,11 @@ input line, in order::
     {"line": 1, "role": "Data Engineer", "answer": "Data Engineer"}
     {"line": 2, "error": "postings.jsonl:2: invalid JSON: Expecting value (column 1)"}
 
-A line that is not a valid posting gets an error object naming the line; the
-other lines are still classified.  Blank lines are skipped.  ``role`` is the
+A line that is not a valid posting (not UTF-8, not JSON, no 'text') gets an
+error object naming the line; the other lines are still classified.  Blank
+lines are skipped.  A posting longer than the model was trained on is cut to
+that many tokens, and its answer says so (``"cut": {"tokens": N, "kept": M}``),
+so memory stays bounded whatever the input.  ``role`` is the
 label parsed from the model's answer (``null`` when the answer names no role
 or several); ``answer`` is what the model actually said.
 
@@ -25,6 +28,12 @@ from pathlib import Path
 
 # How many postings go through the model at once.
 BATCH_SIZE = 16
+# Postings are cut to this many tokens for the base model's zero-shot prompt;
+# an adapter's own limit is the max_length it was trained with.
+BASE_MODEL_POSTING_TOKENS = 1024
+# Characters kept before tokenizing at all: far more than any limit above
+# needs, and a bound on the tokenizer's own memory for a line of megabytes.
+MAX_CHARS_TOKENIZED = 64_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,10 +47,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def read_postings(lines: list[str], source: str) -> tuple[list[tuple[int, str]], dict[int, str]]:
-    """``(postings, errors)``: (line number, text) pairs and line number -> error message."""
+def decode_lines(data: bytes) -> list[str | UnicodeDecodeError]:
+    """The input's lines, each decoded on its own: one bad byte spoils its line only."""
+    lines: list[str | UnicodeDecodeError] = []
+    for raw in data.splitlines():
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            lines.append(error)
+    return lines
+
+
+def read_postings(lines: list, source: str) -> tuple[list[tuple[int, str]], dict[int, str]]:
+    """``(postings, errors)``: (line number, text) pairs and line number -> error message.
+
+    ``lines`` may hold a UnicodeDecodeError where a line was not UTF-8.
+    """
     postings, errors = [], {}
     for number, line in enumerate(lines, start=1):
+        if isinstance(line, UnicodeDecodeError):
+            errors[number] = f"{source}:{number}: not UTF-8 (byte {line.start + 1} of the line: {line.reason})"
+            continue
         if not line.strip():
             continue
         problem = _posting_problem(line)
@@ -67,13 +93,17 @@ def _posting_problem(line: str) -> str | None:
 
 
 def load_classifier(adapter: str | None):
-    """``(model, tokenizer, task, system)`` for the base model or a trained run."""
+    """``(model, tokenizer, task, system, posting_tokens)`` for the base model or a trained run.
+
+    ``posting_tokens`` is the longest posting the model is shown: an adapter's
+    training max_length, or BASE_MODEL_POSTING_TOKENS.
+    """
     from ftlab import predict, train
     from ftlab.model import load_model
 
     if adapter is None:
         model, tokenizer = load_model()
-        return model, tokenizer, "role", None
+        return model, tokenizer, "role", None, BASE_MODEL_POSTING_TOKENS
     path = Path(adapter)
     if adapter in train.NAMED_RUNS:
         path = train.train_adapter(adapter)  # trains it first if the cache lacks it
@@ -83,37 +113,53 @@ def load_classifier(adapter: str | None):
             f"written by ftlab.train (no {train.COMPLETE_MARKER} in it)"
         )
     model, tokenizer = train.load_trained(path)
-    task = train.run_log(path)["config"]["task"]
-    return model, tokenizer, task, predict.FINE_TUNED_SYSTEM
+    config = train.run_log(path)["config"]
+    return model, tokenizer, config["task"], predict.FINE_TUNED_SYSTEM, config["max_length"]
 
 
-def classify(model, tokenizer, texts: list[str], task: str, system: str | None) -> list[dict]:
+def cut_to_tokens(tokenizer, text: str, limit: int) -> tuple[str, dict | None]:
+    """``(text, cut)``: the posting's first ``limit`` tokens, and what was cut (None: nothing)."""
+    ids = tokenizer(text[:MAX_CHARS_TOKENIZED], add_special_tokens=False)["input_ids"]
+    if len(ids) <= limit and len(text) <= MAX_CHARS_TOKENIZED:
+        return text, None
+    counted = f"more than {len(ids)}" if len(text) > MAX_CHARS_TOKENIZED else len(ids)
+    return tokenizer.decode(ids[:limit]), {"tokens": counted, "kept": limit}
+
+
+def classify(model, tokenizer, texts: list[str], task: str, system: str | None,
+             posting_tokens: int = BASE_MODEL_POSTING_TOKENS) -> list[dict]:
     from ftlab import predict
     from ftlab.task import TASKS
 
     labels = TASKS[task]["labels"]
-    conversations = [predict.prompt_for(text, task, system) for text in texts]
+    cuts = [cut_to_tokens(tokenizer, text, posting_tokens) for text in texts]
+    conversations = [predict.prompt_for(text, task, system) for text, _ in cuts]
     answers = predict.generate_answers(
         model, tokenizer, conversations, batch_size=BATCH_SIZE, max_new_tokens=predict.answer_tokens(system)
     )
     field = TASKS[task]["field"]
-    return [{field: predict.parse_label(a, labels), "answer": a} for a in answers]
+    results = [{field: predict.parse_label(a, labels), "answer": a} for a in answers]
+    for result, (_, cut) in zip(results, cuts):
+        if cut:
+            result["cut"] = cut
+    return results
 
 
 def run(args: argparse.Namespace) -> int:
     source = "<stdin>" if args.file == "-" else args.file
     try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as error:
         print(f"{source}: cannot read: {error}", file=sys.stderr)
         return 2
-    postings, errors = read_postings(text.splitlines(), source)
+    postings, errors = read_postings(decode_lines(data), source)
     try:
-        model, tokenizer, task, system = load_classifier(args.adapter)
+        model, tokenizer, task, system, posting_tokens = load_classifier(args.adapter)
     except (FileNotFoundError, KeyError) as error:
         print(str(error).strip("'\""), file=sys.stderr)
         return 2
-    results = classify(model, tokenizer, [t for _, t in postings], task, system) if postings else []
+    texts = [t for _, t in postings]
+    results = classify(model, tokenizer, texts, task, system, posting_tokens) if postings else []
     by_line = {number: result for (number, _), result in zip(postings, results)}
     by_line.update({number: {"error": message} for number, message in errors.items()})
     for number in sorted(by_line):
