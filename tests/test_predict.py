@@ -111,15 +111,22 @@ def test_over_long_postings_are_cut_and_every_line_is_answered(tmp_path):
     # A 220 KB and a 1 MB posting once made the command allocate tens of GB and die
     # before printing anything; now each is cut to the model's limit and says so.
     good = json.dumps({"text": "We need a Senior Data Engineer to build Spark pipelines."})
-    long = json.dumps({"text": "Build and run our Spark pipelines. " * 6_300})  # about 220 KB
+    # Under MAX_CHARS_TOKENIZED characters a posting is counted whole; over it, only
+    # that prefix is tokenized, so the count is a lower bound ("more than N").
+    long = json.dumps({"text": "Build and run our Spark pipelines. " * 1_500})  # about 52 KB
+    wide = json.dumps({"text": "Build and run our Spark pipelines. " * 6_300})  # about 220 KB
     huge = json.dumps({"text": "Kubernetes " * 95_000})  # about 1 MB
     path = tmp_path / "postings.jsonl"
-    path.write_bytes(f"{good}\n{long}\n".encode() + b'{"text": "na\xefve"}\n' + f"{huge}\n".encode())
+    path.write_bytes(
+        f"{good}\n{long}\n".encode() + b'{"text": "na\xefve"}\n' + f"{wide}\n{huge}\n".encode()
+    )
     result = _predict(str(path))
     assert result.returncode == 1, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["line"] for line in lines] == [1, 2, 3, 4]
+    assert [line["line"] for line in lines] == [1, 2, 3, 4, 5]
     assert "cut" not in lines[0] and "role" in lines[0]
     assert lines[1]["cut"]["kept"] == 1024 and lines[1]["cut"]["tokens"] > 1024 and "role" in lines[1]
     assert lines[2] == {"line": 3, "error": f"{path}:3: not UTF-8 (byte 13 of the line: invalid continuation byte)"}
-    assert lines[3]["cut"]["kept"] == 1024 and lines[3]["cut"]["tokens"].startswith("more than ")
+    for over_limit in lines[3:]:
+        assert over_limit["cut"]["kept"] == 1024 and "role" in over_limit
+        assert over_limit["cut"]["tokens"].startswith("more than ")

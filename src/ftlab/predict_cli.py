@@ -10,8 +10,9 @@ input line, in order::
 A line that is not a valid posting (not UTF-8, not JSON, no 'text') gets an
 error object naming the line; the other lines are still classified.  Blank
 lines are skipped.  A posting longer than the model was trained on is cut to
-that many tokens, and its answer says so (``"cut": {"tokens": N, "kept": M}``),
-so memory stays bounded whatever the input.  ``role`` is the
+that many tokens, and its answer says so (``"cut": {"tokens": N, "kept": M}``;
+``"tokens": "more than N"`` for a line over 64,000 characters, of which only
+the first 64,000 are read), so memory stays bounded whatever the input.  ``role`` is the
 label parsed from the model's answer (``null`` when the answer names no role
 or several); ``answer`` is what the model actually said.
 
