@@ -62,6 +62,19 @@ class PageFile(pytest.File):
             yield item
 
 
+    def teardown(self):
+        # A page that starts a server stops it in its last block; if a block
+        # failed before that, nothing the page started may outlive it.
+        import psutil
+
+        children = psutil.Process().children(recursive=True)
+        for child in children:
+            child.terminate()
+        _, alive = psutil.wait_procs(children, timeout=30)
+        for child in alive:
+            child.kill()
+
+
 class PageRules(pytest.Item):
     def __init__(self, *, page, **kwargs):
         super().__init__(**kwargs)

@@ -16,6 +16,7 @@ COMMANDS = {
     "model": ("ftlab.model_cli", "convert / check the offline base model"),
     "validate": ("ftlab.validate", "check a training-data file and report every problem"),
     "predict": ("ftlab.predict_cli", "classify job postings (JSON Lines) with the base model or an adapter"),
+    "serve": ("ftlab.serve", "serve merged fine-tuned models over an OpenAI-compatible HTTP API"),
 }
 
 
