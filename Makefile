@@ -53,6 +53,7 @@ results: install
 	$(BIN)/python -m ftlab.preference measure
 	$(BIN)/python -m ftlab.ladder measure
 	$(BIN)/python -m ftlab.ladder curve
+	$(BIN)/python -m ftlab.baselines measure
 	$(BIN)/python -m ftlab.call measure
 
 build: install

@@ -69,7 +69,10 @@ class PageFile(pytest.File):
 
         children = psutil.Process().children(recursive=True)
         for child in children:
-            child.terminate()
+            try:
+                child.terminate()
+            except psutil.NoSuchProcess:  # it ended on its own meanwhile
+                pass
         _, alive = psutil.wait_procs(children, timeout=30)
         for child in alive:
             child.kill()

@@ -54,6 +54,7 @@ for assumed in (0.2, 0.5, 0.89, 0.9, 0.95):
 # --8<-- [end:analyzer_if]
 
 # --8<-- [start:analyzer_measured]
+from ftlab import jobs
 from ftlab.ladder import PROMPT_RUNGS
 from ftlab.provenance import load_results
 
@@ -67,6 +68,11 @@ for rung in ("LoRA", "full fine-tuning"):
     print(f"{rung} (24 steps): {rungs[rung]['accuracy']:.1%}, target {measured.target_accuracy:.0%}")
 longer = load_results("03-lora")["results"]["time_to_accuracy"]["curve"][-1]  # page 03's longest run
 print(f"LoRA ({longer['steps']} steps): {longer['test_accuracy']:.1%}, target {measured.target_accuracy:.0%}")
+# The baselines without a generative model, on the same test postings (page 06).
+golds = [record["role"] for record in jobs.load_split("test")]
+for name, run in load_results("06-baselines")["results"]["runs"].items():
+    accuracy = sum(p == g for p, g in zip(run["predictions"], golds)) / len(golds)
+    print(f"{name}: {accuracy:.1%}, target {measured.target_accuracy:.0%}")
 # --8<-- [end:analyzer_measured]
 
 # --8<-- [start:analyzer_data]

@@ -169,6 +169,49 @@ for rung in ("LoRA", "retrieval few-shot", "full fine-tuning"):
 print(compare("nearest-posting vote", vote_correct, longer_name, longer_correct).verdict())
 # --8<-- [end:longer-lora]
 
+# --8<-- [start:baselines]
+from ftlab.baselines import RESULTS, fit_linear
+
+baselines = load_results(RESULTS)  # python -m ftlab.baselines measure
+runs = baselines["results"]["runs"]
+print(f"{'system':40} {'accuracy':>8} {'95% interval':>13} {'train s':>8} {'ms/posting':>10}")
+for name, run in runs.items():
+    right = sum(p == g for p, g in zip(run["predictions"], golds))
+    low, high = wilson_interval(right, len(test))
+    print(f"{name:40} {right / len(test):8.1%} {low:6.1%}-{high:<6.1%} {run['train_seconds']:8.1f} "
+          f"{1000 * run['seconds_per_posting']:10.1f}")
+sweep = ", ".join(f"{run['learning_rate']:g}: {run['validation_accuracy']:.1%}"
+                  for run in baselines["results"]["head_sweep"])
+print(f"head's learning rate, validation accuracy: {sweep}")
+print(f"measured on {machine_line(baselines)}, {baselines['provenance']['date']}")
+refit = fit_linear(jobs.load_split("train"), test, retriever)  # a few seconds: both linear models, again
+for name, run in refit.items():
+    same = sum(a == b for a, b in zip(run["predictions"], runs[name]["predictions"]))
+    print(f"refit here: {same}/{len(test)} predictions as committed, {name}")
+# --8<-- [end:baselines]
+
+# --8<-- [start:baselines-compare]
+for name, run in runs.items():
+    baseline_correct = correctness(golds, run["predictions"])
+    for rung, rung_correct in (("LoRA", committed_correctness("LoRA")), (longer_name, longer_correct)):
+        print(compare(name, baseline_correct, rung, rung_correct).verdict())
+# --8<-- [end:baselines-compare]
+
+# --8<-- [start:head-first-steps]
+import tempfile
+from pathlib import Path
+
+from ftlab.baselines import HEAD, first_head_losses
+
+head = runs[HEAD]  # the learning rate chosen on validation, with its logged losses
+with tempfile.TemporaryDirectory() as scratch:
+    # About half a minute: 3 steps from a fresh head, at the chosen rate.
+    rerun_losses = first_head_losses(3, Path(scratch), head["learning_rate"])
+print("step  committed  this run")
+for step, (then, now) in enumerate(zip(head["losses"], rerun_losses), start=1):
+    print(f"{step:4} {then:10.4f} {now:9.4f}")
+# --8<-- [end:head-first-steps]
+
 # --8<-- [start:learning-curve]
 curve = load_results("06-learning-curve")
 steps, batch = curve["results"]["steps"], curve["results"]["batch_size"]

@@ -38,7 +38,8 @@ log = Path(tempfile.gettempdir()) / "ftlab-serve.log"  # the server's own output
 # The same as typing, in a terminal of its own:
 #   python -m ftlab serve --model job-roles --model seniority --port 8008
 server = start_server(["job-roles", "seniority"], PORT, log)
-seconds = wait_until_ready(PORT, server, log)  # polls GET /health; 20 to 60 s while it loads
+# Polls GET /health: seconds once the merged folders exist (each model loads on its first request).
+seconds = wait_until_ready(PORT, server, log)
 print("server ready:", server.poll() is None)
 # --8<-- [end:start]
 

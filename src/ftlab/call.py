@@ -29,21 +29,30 @@ def start_server(models: list[str], port: int, log: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "ftlab", "serve", "--port", str(port)]
     for model in models:
         command += ["--model", model]
-    return _background(command, log)
+    return _background(command, log, port)
 
 
 def start_stock_server(port: int, log: Path) -> subprocess.Popen:
     """``transformers serve`` as it ships, without the guard: for comparison only."""
     code = "from transformers.cli.transformers import app; app()"
     command = [sys.executable, "-c", code, "serve", "--host", HOST, "--port", str(port), "--device", "cpu"]
-    return _background(command, log)
+    return _background(command, log, port)
 
 
-def _background(command: list[str], log: Path) -> subprocess.Popen:
+def _background(command: list[str], log: Path, port: int) -> subprocess.Popen:
+    _check_port_is_free(port)  # else /health could answer from another server than ours
     with open(log, "wb") as output:
         server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
     atexit.register(stop_server, server)  # a page or notebook that stops half-way leaves nothing running
     return server
+
+
+def _check_port_is_free(port: int) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        if probe.connect_ex((HOST, port)) == 0:
+            raise RuntimeError(f"port {port} on {HOST} is taken (a server started earlier?): stop it or pick another")
 
 
 def wait_until_ready(port: int, server: subprocess.Popen, log: Path, timeout: float = 300) -> float:
@@ -104,23 +113,25 @@ def load(port: int, model: str, postings: list[str], concurrency: int) -> dict:
         try:
             answer = ask(openai_client, model, posting)
         except Exception as error:  # noqa: BLE001 - every failure is counted, none may stop the run
-            return None, f"{type(error).__name__}: {error}"
-        return time.perf_counter() - started, answer
+            return None, None, f"{type(error).__name__}: {error}"
+        return time.perf_counter() - started, answer, None
 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         results = list(pool.map(one, postings))
     wall = time.perf_counter() - started
-    latencies = sorted(seconds for seconds, _ in results if seconds is not None)
+    # Latencies of the answered requests; the failed ones are counted, and listed with their error.
+    latencies = sorted(seconds for seconds, _, _ in results if seconds is not None)
     return {
         "concurrency": concurrency,
         "requests": len(postings),
         "answered": len(latencies),
         "failed": len(postings) - len(latencies),
+        "errors": [error for _, _, error in results if error],
         "requests_per_second": len(latencies) / wall,
         "p50_seconds": statistics.median(latencies) if latencies else None,
         "p95_seconds": statistics.quantiles(latencies, n=20)[18] if len(latencies) > 1 else None,
-        "answers": [answer for _, answer in results],
+        "answers": [answer for _, answer, _ in results],  # None where a request failed
     }
 
 
@@ -193,7 +204,7 @@ def stock_answers(port: int, good_posting: str) -> dict[str, list]:
     """``{case: [status, message]}``: what transformers serve alone answers to the bad requests.
 
     The 1 MB posting is not sent: with no size limit, the stock server would
-    start generating from it and hold its only generation thread.
+    start generating from it while the requests behind it wait.
     """
     from ftlab.export import merged_model
 
@@ -238,6 +249,9 @@ def measure(port: int = 8018, requests: int = 200, concurrencies: tuple[int, ...
         peak_mb = peak_memory_mb(server.pid)
     finally:
         stop_server(server)
+    failed = [row for row in [every_test_posting, *rows] if row["failed"]]
+    if failed:  # a broken server or client is a bug to fix, not a result to commit
+        raise RuntimeError(f"requests failed, nothing written: {failed[0]['errors'][:3]}")
     results = {"ready_seconds": ready, "server_peak_memory_mb": peak_mb, "test_split": every_test_posting,
                "load": rows, "in_process": baseline, "stock_server": stock_answers(port + 1, test[0])}
     return save_results("08-serving", results, seed=NAMED_RUNS["job-roles"].seed,
