@@ -137,6 +137,11 @@ def first_head_losses(steps: int, output_dir: Path, learning_rate: float) -> lis
     trainer = head_trainer(output_dir, learning_rate, steps=steps)
     trainer.remove_callback(PrinterCallback)  # the page prints its own comparison, not the log
     trainer.train()
+    return _logged_losses(trainer)
+
+
+def _logged_losses(trainer) -> list[float]:
+    """Every step's training loss, as the Trainer logged it (logging_steps=1)."""
     return [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
 
 
@@ -146,7 +151,7 @@ def train_head(output_dir: Path, learning_rate: float, splits: dict[str, list[di
     started = time.perf_counter()
     trainer.train()
     run = {"learning_rate": learning_rate, "train_seconds": time.perf_counter() - started,
-           "losses": [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]}
+           "losses": _logged_losses(trainer)}
     trainer.model.eval()
     for split, records in splits.items():
         started = time.perf_counter()

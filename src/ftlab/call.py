@@ -135,10 +135,10 @@ def load(port: int, model: str, postings: list[str], concurrency: int) -> dict:
     }
 
 
-def post(port: int, body: bytes, content_type: str = "application/json") -> tuple[int, str]:
+def post(port: int, body: bytes) -> tuple[int, str]:
     """A raw POST to ``/v1/chat/completions``: ``(status, error message or the answer)``."""
     request = urllib.request.Request(
-        f"http://{HOST}:{port}/v1/chat/completions", data=body, headers={"Content-Type": content_type}
+        f"http://{HOST}:{port}/v1/chat/completions", data=body, headers={"Content-Type": "application/json"}
     )
     try:
         with urllib.request.urlopen(request, timeout=120) as reply:
