@@ -42,19 +42,12 @@ serve: install
 test: install
 	$(BIN)/python -m pytest
 
-# The heavy experiments, each rewriting its docs/results/*.json with
-# provenance: about three hours on 2 cores.  Run on a quiet machine (the files
-# record the load average).  CUDA-only measurements are listed in README.md.
+# The heavy experiments (src/ftlab/experiments.py lists them), each rewriting
+# its docs/results/*.json with provenance: about three hours on 2 cores.  Run
+# on a quiet machine (the files record the load average).  The CUDA-only ones
+# run by name: python -m ftlab measure training-memory scaling-gpu
 results: install
-	$(BIN)/python -m ftlab.bench --time-to 0.95
-	$(BIN)/python -m ftlab.quantize speed
-	$(BIN)/python -m ftlab.quantize qlora
-	$(BIN)/python snippets/07_scaling.py --measure
-	$(BIN)/python -m ftlab.preference measure
-	$(BIN)/python -m ftlab.ladder measure
-	$(BIN)/python -m ftlab.ladder curve
-	$(BIN)/python -m ftlab.baselines measure
-	$(BIN)/python -m ftlab.call measure
+	$(BIN)/python -m ftlab measure --all
 
 build: install
 	$(BIN)/mkdocs build --strict

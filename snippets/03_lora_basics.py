@@ -77,7 +77,7 @@ print("loss at steps", [entry["step"] for entry in every_fourth], ":", [round(en
 # --8<-- [end:train]
 
 # --8<-- [start:before-after]
-from ftlab.train import evaluate, evaluate_base
+from ftlab.evaluate import evaluate, evaluate_base
 
 before = evaluate_base("test")  # the untrained model, told the 8 roles in its prompt
 after = evaluate(run, "test")  # the adapter, shown only the posting
@@ -87,7 +87,7 @@ print(f"  on hand-written postings: {evaluate(run, 'handwritten').summary()}")
 # --8<-- [end:before-after]
 
 # --8<-- [start:parse]
-from ftlab.predict import parse_label
+from ftlab.task import parse_label
 
 # The first three answers the parser could read, and the first three it could not.
 readings = [(answer, parse_label(answer)) for answer in before.answers]
@@ -113,7 +113,8 @@ from collections import Counter
 
 from peft import PeftModel
 
-from ftlab.predict import FINE_TUNED_SYSTEM, generate_answers, prompt_for
+from ftlab.predict import generate_answers
+from ftlab.task import FINE_TUNED_SYSTEM, prompt_for
 
 seniority_run = train_adapter("seniority")  # a second adapter, same postings, another label
 base, tokenizer = load_model()
@@ -171,6 +172,35 @@ for name, row in bench["results"]["runs"].items():
 print(f"this run's LoRA adapter: {after.accuracy:.1%} on test, as committed: "
       f"{after.accuracy == bench['results']['runs']['LoRA']['test_accuracy']}")
 # --8<-- [end:full]
+
+# --8<-- [start:step-profile]
+from ftlab.stepprofile import committed
+
+profiled = committed()  # written by: python -m ftlab.stepprofile
+steps = profiled["results"]
+print(f"page 03's recipe on {machine_line(profiled)}, {profiled['provenance']['date']}, "
+      f"{steps['torch_threads']} threads: {steps['step_ms'] / 1000:.2f} s per step "
+      f"(mean of {steps['profiled_steps']} after {steps['warmup_steps']} warm-up)")
+for phase, ms in steps["phases_ms"].items():
+    print(f"  {phase:<9} {ms / 1000:5.2f} s  {ms / steps['step_ms']:4.0%}")
+print(f"{'operator (self time)':<58}{'s/step':>7}{'share':>7}{'calls':>7}")
+for op in steps["operators"]:
+    print(f"{op['name']:<58}{op['self_ms'] / 1000:>7.2f}{op['self_ms'] / steps['profiled_self_ms']:>7.0%}{op['calls']:>7}")
+print(f"on vocabulary-sized tensors ({steps['vocabulary']:,} words; LM head, loss): "
+      f"{steps['vocabulary_ms'] / steps['profiled_self_ms']:.0%} of the step")
+# --8<-- [end:step-profile]
+
+# --8<-- [start:profile-here]
+from ftlab.stepprofile import profile_training, summarize
+
+profiler = profile_training(recipe, warmup=1, active=1)  # about half a minute: a model load and two steps
+here = summarize(profiler, steps=1, vocabulary=steps["vocabulary"])
+print("the same operator on top here:", here["operators"][0]["name"] == steps["operators"][0]["name"])
+print("vocabulary-sized tensors take over a fifth of the step here too:",
+      here["vocabulary_ms"] / here["profiled_self_ms"] > 0.2)
+# The profiler's own table, to read in a project of yours (its timings are this machine's):
+# print(profiler.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
+# --8<-- [end:profile-here]
 
 # --8<-- [start:time-to]
 reaching = bench["results"]["time_to_accuracy"]  # python -m ftlab.bench --time-to 0.95

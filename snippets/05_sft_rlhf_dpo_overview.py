@@ -10,7 +10,8 @@ the blocks re-run their first steps and check them against it.
 # --8<-- [start:sft]
 from ftlab import jobs
 from ftlab.model import load_tokenizer
-from ftlab.train import evaluate, to_prompt_completion, train_adapter
+from ftlab.evaluate import evaluate
+from ftlab.train import to_prompt_completion, train_adapter
 
 tokenizer = load_tokenizer()
 example = to_prompt_completion(jobs.load_split("train")[0])

@@ -8,7 +8,8 @@ it does not have to.
 
 # --8<-- [start:systems]
 from ftlab import jobs
-from ftlab.train import evaluate, evaluate_base, train_adapter
+from ftlab.evaluate import evaluate, evaluate_base
+from ftlab.train import train_adapter
 
 test = jobs.load_split("test")
 golds = [record["role"] for record in test]

@@ -105,7 +105,7 @@ import json
 
 from safetensors import safe_open
 
-from ftlab.train import evaluate
+from ftlab.evaluate import evaluate
 
 
 def adapter_shape(run: Path) -> tuple:
@@ -148,7 +148,8 @@ import shutil
 import sys
 
 from ftlab.provenance import save_results
-from ftlab.train import evaluate, run_dir
+from ftlab.evaluate import evaluate
+from ftlab.train import run_dir
 
 
 def result_row(run: Path, test_accuracy: float, load_before: float) -> dict:

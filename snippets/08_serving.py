@@ -12,7 +12,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from ftlab import jobs
 from ftlab.export import merged_model
 from ftlab.predict import score
-from ftlab.train import evaluate
+from ftlab.evaluate import evaluate
 
 folder = merged_model("job-roles")  # merge_and_save above, cached after the first call
 for path in sorted(folder.iterdir()):
@@ -46,7 +46,7 @@ print("server ready:", server.poll() is None)
 # --8<-- [start:openai]
 from openai import OpenAI
 
-from ftlab.predict import prompt_for
+from ftlab.task import prompt_for
 
 client = OpenAI(base_url=f"http://127.0.0.1:{PORT}/v1", api_key="not-needed-locally", max_retries=0)
 posting = jobs.load_split("test")[0]["text"]
@@ -63,7 +63,7 @@ for model in ("job-roles", "seniority"):  # one server, two fine-tuned models, c
 
 # --8<-- [start:format]
 from ftlab.call import ask
-from ftlab.predict import complies, parse_label
+from ftlab.task import complies, parse_label
 
 answers = [ask(client, "job-roles", record["text"]) for record in postings]
 print(f"exactly one role, nothing else: {sum(complies(a) for a in answers)}/{len(answers)}")

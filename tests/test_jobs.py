@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from ftlab import jobs
-from ftlab.validate import shingles, similar_pairs, validate_file
+from ftlab.similarity import shingles, similar_pairs
+from ftlab.validate import validate_file
 
 DATA = Path(str(jobs.data_dir()))
 SIZES = {"train": 960, "validation": 80, "test": 160, "handwritten": 40}

@@ -17,7 +17,8 @@ import pytest
 
 from ftlab import jobs, ladder
 from ftlab.metrics import classification_report, wilson_interval
-from ftlab.predict import complies, parse_label, prompt_for, score_from_answers
+from ftlab.predict import score_from_answers
+from ftlab.task import complies, parse_label, prompt_for
 from ftlab.provenance import load_results
 
 TEST = jobs.load_split("test")

@@ -69,3 +69,36 @@ def test_the_cycle_finder_finds_cycles(graph, cycle):
 def test_an_import_inside_a_function_counts():
     source = "def f():\n    from ftlab import train\n    import ftlab.predict\n"
     assert ftlab_imports(source, {"train", "predict"}) == {"train", "predict"}
+
+
+# The package, bottom to top.  A module may import from its own layer and the
+# layers below it, never from above (README.md's layout table is this list).
+LAYERS = (
+    # foundations: versions, the CPU, the one cache key and atomic writes, the
+    # LoRA and trainer settings every run shares, text similarity, provenance
+    {"versions", "cpu", "similarity", "recipe", "runs", "provenance"},
+    # the running example: data set, offline model, task facts, scores, file checks
+    {"jobs", "model", "task", "metrics", "validate"},
+    # asking a model for answers; training it
+    {"predict", "train"},
+    # scoring runs; merging an adapter; memory arithmetic
+    {"evaluate", "export", "memory"},
+    # what the pages run: preference training, quantization, experiments, servers, commands
+    {"preference", "quantize", "ladder", "baselines", "bench", "stepprofile", "call", "serve", "experiments",
+     "cli", "model_cli", "predict_cli", "notebooks", "decide", "__init__", "__main__"},
+)
+
+
+def layer_of(module: str) -> int:
+    return next(number for number, members in enumerate(LAYERS) if module in members)
+
+
+def test_every_module_has_a_layer():
+    placed = set().union(*LAYERS)
+    assert set(import_graph()) - placed == set(), "add the new module to LAYERS (and README.md's layout)"
+
+
+@pytest.mark.parametrize("module", sorted(set().union(*LAYERS)))
+def test_no_module_imports_from_a_layer_above_its_own(module):
+    above = {target for target in import_graph().get(module, ()) if layer_of(target) > layer_of(module)}
+    assert not above, f"src/ftlab/{module}.py imports {sorted(above)}, which sit in a layer above it"

@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from ftlab import jobs
-from ftlab.predict import complies, parse_label, prompt_for, score_from_answers
+from ftlab.predict import score_from_answers
+from ftlab.task import complies, parse_label, prompt_for
 from ftlab.predict_cli import read_postings
 
 

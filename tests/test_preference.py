@@ -15,7 +15,8 @@ from collections import Counter
 import pytest
 
 from ftlab import jobs
-from ftlab.predict import complies, prompt_for, score_from_answers
+from ftlab.predict import score_from_answers
+from ftlab.task import complies, prompt_for
 from ftlab.preference import (
     CHATTER, CONFUSABLE, RUNS, PreferenceConfig, exact_role, held_out_pairs, preference_pairs,
 )
@@ -118,27 +119,7 @@ def test_the_reward_models_own_count_agrees_with_trls(committed):
     assert ours == pytest.approx(committed["reward"]["held_out_trl_accuracy"], abs=1e-4)
 
 
-# --------------------------------------------------------------------------- the shared training runner
-
-
-def test_a_failed_or_refused_run_leaves_no_folder_behind(tmp_path):
-    import sys
-
-    from ftlab.train import train_into
-
-    target = tmp_path / "runs" / "x"
-    with pytest.raises(RuntimeError, match="demo failed \\(exit 3\\)"):
-        train_into(target, [sys.executable, "-c", "import sys; sys.exit(3)"], what="demo")
-
-    def refuse(folder):
-        raise RuntimeError("refused")
-
-    with pytest.raises(RuntimeError, match="refused"):
-        train_into(target, [sys.executable, "-c", "pass"], what="demo", check=refuse)
-    assert not target.exists() and list((tmp_path / "runs").iterdir()) == []
-    train_into(target, [sys.executable, "-c", "import sys, pathlib; pathlib.Path(sys.argv[1], 'ok').touch()"],
-               what="demo")
-    assert (target / "ok").is_file()
+# --------------------------------------------------------------------------- every run's key
 
 
 def test_every_kind_of_run_is_keyed_by_the_model(monkeypatch):

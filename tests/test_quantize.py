@@ -15,7 +15,10 @@ with the committed ones, and the committed accuracies with the page's.
 from __future__ import annotations
 
 import json
+import os
+import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -73,6 +76,25 @@ def test_the_plot_is_valid_svg_and_the_same_every_time():
     assert len(root.findall("{http://www.w3.org/2000/svg}circle")) == 2
     with pytest.raises(ValueError, match="no points"):
         quantize.scatter_svg([], x_label="x", y_label="y")
+
+
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "04-quantization.md"
+PICTURE = PAGE.parent / "assets" / "04-precision.svg"
+
+
+def test_the_pages_picture_is_drawn_from_the_points_the_page_shows():
+    """The committed picture is scatter_svg of the plot block's shown output; FTLAB_REDRAW=1 redraws it."""
+    shown = next(line for line in PAGE.read_text(encoding="utf-8").splitlines()
+                 if line.startswith("04-precision.svg: (stored MB, perplexity) of "))
+    points = [(name, float(x), float(y)) for name, x, y in re.findall(r"([\w-]+) \(([\d.]+), ([\d.]+)\)", shown)]
+    assert [name for name, _, _ in points] == list(quantize.PRECISIONS)
+    svg = quantize.scatter_svg(points, x_label="stored weights (MB)", y_label="perplexity on the held-out text")
+    if os.environ.get("FTLAB_REDRAW") == "1":
+        PICTURE.write_text(svg, encoding="utf-8")
+    assert PICTURE.read_text(encoding="utf-8") == svg, (
+        f"{PICTURE} is not the picture of the points page 04 shows; redraw it: "
+        f"FTLAB_REDRAW=1 pytest tests/test_quantize.py -k picture"
+    )
 
 
 def test_the_committed_speeds_cover_every_precision():

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from ftlab import jobs
-from ftlab.validate import RULES, Finding, jaccard, shingles, validate_file, write_fixed
+from ftlab.similarity import jaccard, shingles
+from ftlab.validate import RULES, Finding, validate_file, write_fixed
 
 DATA = Path(str(jobs.data_dir()))
 

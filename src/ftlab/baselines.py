@@ -85,22 +85,21 @@ HEAD_STEPS, HEAD_BATCH, HEAD_MAX_LENGTH, SEED = 24, 8, 192, 0  # page 03's budge
 def head_trainer(output_dir: Path, learning_rate: float, steps: int = HEAD_STEPS):
     """SmolLM2 with an 8-way classification head, LoRA on page 03's layers, trained by transformers' Trainer."""
     from datasets import Dataset
-    from peft import LoraConfig, get_peft_model
+    from peft import get_peft_model
     from transformers import (AutoModelForSequenceClassification, DataCollatorWithPadding, Trainer,
                               TrainingArguments, set_seed)
 
     from ftlab import jobs
     from ftlab.jobs import ROLES
     from ftlab.model import load_tokenizer, resolve
-    from ftlab.train import LORA_TARGETS
+    from ftlab.recipe import lora_config
 
     tokenizer = load_tokenizer()
     set_seed(SEED)  # the head starts random: seeded, every run starts alike
     model = AutoModelForSequenceClassification.from_pretrained(resolve(), num_labels=len(ROLES), dtype="float32")
     model.config.pad_token_id = tokenizer.pad_token_id  # the head reads the last non-padding token
     # SEQ_CLS: peft trains the new head ("score") in full, and LoRA on the rest.
-    model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, target_modules=list(LORA_TARGETS),
-                                             task_type="SEQ_CLS"))
+    model = get_peft_model(model, lora_config(16, task_type="SEQ_CLS"))
     records = jobs.load_split("train")
     data = Dataset.from_list([{"text": r["text"], "label": ROLES.index(r["role"])} for r in records])
     data = data.map(lambda batch: tokenizer(batch["text"], truncation=True, max_length=HEAD_MAX_LENGTH),

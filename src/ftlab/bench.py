@@ -73,7 +73,8 @@ def training_figures(log: dict, peak: float) -> dict:
 def quality(run) -> dict:
     """Test accuracy and perplexity on general prose (forgetting) of a trained run."""
     from ftlab.quantize import heldout_text, perplexity
-    from ftlab.train import evaluate, load_trained
+    from ftlab.evaluate import evaluate
+    from ftlab.train import load_trained
 
     model, tokenizer = load_trained(run)
     return {
@@ -95,7 +96,8 @@ def time_to_accuracy(target: float, max_steps: int, every: int) -> dict:
     import dataclasses
 
     from ftlab import jobs
-    from ftlab.train import NAMED_RUNS, checkpoints, evaluate_records, load_trained, run_log, train_adapter
+    from ftlab.evaluate import evaluate_records
+    from ftlab.train import NAMED_RUNS, checkpoints, load_trained, run_log, train_adapter
 
     config = dataclasses.replace(NAMED_RUNS["job-roles"], steps=max_steps)
     run = train_adapter(config, checkpoints_every=every)

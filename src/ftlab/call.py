@@ -19,7 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ftlab import jobs
-from ftlab.predict import FINE_TUNED_SYSTEM, answer_tokens, prompt_for
+from ftlab.predict import answer_tokens
+from ftlab.task import FINE_TUNED_SYSTEM, prompt_for
 
 HOST = "127.0.0.1"
 

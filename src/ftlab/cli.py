@@ -17,6 +17,7 @@ COMMANDS = {
     "validate": ("ftlab.validate", "check a training-data file and report every problem"),
     "predict": ("ftlab.predict_cli", "classify job postings (JSON Lines) with the base model or an adapter"),
     "serve": ("ftlab.serve", "serve merged fine-tuned models over an OpenAI-compatible HTTP API"),
+    "measure": ("ftlab.experiments", "regenerate committed docs/results files (heavy: minutes to hours)"),
 }
 
 

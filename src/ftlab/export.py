@@ -9,9 +9,7 @@ it came from and the posting length it was trained on.
 
 from __future__ import annotations
 
-import shutil
-
-from ftlab.model import cache_root
+from ftlab.runs import cache_root, fill_folder
 from ftlab.train import train_adapter
 
 # --8<-- [start:merge-and-save]
@@ -42,12 +40,8 @@ def merged_model(name: str) -> Path:
     target = cache_root() / "merged" / run.name
     if (target / MERGED_MARKER).is_file():
         return target
-    staging = target.with_name(target.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    merge_and_save(run, staging)
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)  # a merge killed half-way never looks complete
-    return target
+    # A merge killed half-way never looks complete: it happens in a folder of its own.
+    return fill_folder(target, lambda staging: merge_and_save(run, staging))
 
 
 def merged_record(folder: Path) -> dict:

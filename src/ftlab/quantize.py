@@ -113,29 +113,24 @@ def cached_row(name: str, measure) -> dict:
     instruction set, see :mod:`ftlab.cpu`).
     """
     import dataclasses
-    import hashlib
-    import json
 
     from ftlab import cpu
     from ftlab.memory import WeightBytes
-    from ftlab.model import cache_root, model_name, write_atomically
-    from ftlab.versions import installed_version
+    from ftlab.model import model_name
+    from ftlab.runs import cache_root, cached_json, digest, fingerprint
 
-    fingerprint = json.dumps({
+    parts = {
         "precision": dataclasses.asdict(precision(name)), "load": str(load_kwargs(name)),
-        "model": model_name(), "question": QUESTION,
-        "text": hashlib.sha256(heldout_text().encode()).hexdigest(),
-        "versions": {p: installed_version(p) for p in ("torch", "transformers", "bitsandbytes")},
-        "cpu": cpu.numerics(),
-    }, sort_keys=True, default=str)
-    path = cache_root() / "scores" / f"precision-{name}-{hashlib.sha256(fingerprint.encode()).hexdigest()[:12]}.json"
-    if path.is_file():
-        row = json.loads(path.read_text(encoding="utf-8"))
-        return {**row, "stored": WeightBytes(**row["stored"])}
-    row = measure(name)
-    stored = json.dumps({**row, "stored": dataclasses.asdict(row["stored"])})
-    write_atomically(path, lambda partial: partial.write_text(stored, encoding="utf-8"))
-    return row
+        "question": QUESTION, "text": digest(heldout_text()), "cpu": cpu.numerics(),
+    }
+    key = fingerprint(parts, model=model_name(), packages=("torch", "transformers", "bitsandbytes"))
+
+    def measured_row() -> dict:
+        row = measure(name)
+        return {**row, "stored": dataclasses.asdict(row["stored"])}
+
+    row = cached_json(cache_root() / "scores" / f"precision-{name}-{key}.json", measured_row)
+    return {**row, "stored": WeightBytes(**row["stored"])}
 
 
 def perplexity(model, tokenizer, text: str | None = None) -> float:
@@ -245,8 +240,8 @@ def eval_sample(per_role: int = EVAL_PER_ROLE) -> list[dict]:
 
 
 def evaluate_sample(run, per_role: int = EVAL_PER_ROLE):
-    """:func:`ftlab.train.evaluate` on :func:`eval_sample`: a Score, answers cached in the run folder."""
-    from ftlab.train import evaluate_records
+    """:func:`ftlab.evaluate.evaluate` on :func:`eval_sample`: a Score, answers cached in the run folder."""
+    from ftlab.evaluate import evaluate_records
 
     return evaluate_records(run, eval_sample(per_role), cache_name=f"test-{per_role}-per-role")
 

@@ -17,21 +17,19 @@ Run one by hand::
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ftlab import cpu, jobs
-from ftlab.task import TASKS
-from ftlab.model import cache_root, load_model, model_name
-from ftlab.versions import installed_version
+from ftlab.model import load_model, model_name
+from ftlab.recipe import LORA_TARGETS, cpu_trainer_args, lora_config
+from ftlab.runs import cache_root, digest, fill_by_command, fingerprint
+from ftlab.task import FINE_TUNED_SYSTEM, TASKS, prompt_for
 
 COMPLETE_MARKER = "ftlab-run.json"
 # Bump when the training code changes what a config produces: cached runs
@@ -42,7 +40,6 @@ RECIPE_VERSION = 3
 # every LoRA matmul to fp32 and back, which doubled QLoRA's step time here, so
 # ftlab.train puts the adapter back in fp32 (page 04 measures both).
 QLORA_ADAPTER_DTYPE = "float32"
-LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
 
@@ -97,16 +94,14 @@ class TrainConfig:
 
     def key(self) -> str:
         """Hash of the config, the data, the model and the training stack."""
-        fingerprint = {
+        parts = {
             "config": dataclasses.asdict(self),
             "recipe": RECIPE_VERSION,
-            "model": model_name(),
-            "data": hashlib.sha256(jobs.data_dir().joinpath("train.jsonl").read_bytes()).hexdigest(),
-            "versions": {p: installed_version(p) for p in ("torch", "transformers", "peft", "trl")},
+            "data": digest(jobs.data_dir().joinpath("train.jsonl").read_bytes()),
         }
         if self.quantization:
-            fingerprint["adapter_dtype"] = QLORA_ADAPTER_DTYPE
-        return hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:12]
+            parts["adapter_dtype"] = QLORA_ADAPTER_DTYPE
+        return fingerprint(parts, model=model_name())
 
 
 # Named runs that pages and the `predict` command refer to.
@@ -152,8 +147,6 @@ def balanced_subset(records: list[dict], size: int, field: str, seed: int) -> li
 
 def to_prompt_completion(record: dict, task: str = "role") -> dict:
     """A conversational prompt/completion pair: TRL puts the loss on the completion only."""
-    from ftlab.predict import FINE_TUNED_SYSTEM, prompt_for
-
     return {
         "prompt": prompt_for(record["text"], task, FINE_TUNED_SYSTEM),
         "completion": [{"role": "assistant", "content": record[TASKS[task]["field"]]}],
@@ -224,29 +217,8 @@ def train_adapter(
                 f"{processes} ran; give a launcher that starts {config.processes}"
             )
 
-    train_into(target, command, what=f"training {config.name()}", check=check_processes)
+    fill_by_command(target, command, what=f"training {config.name()}", check=check_processes)
     return target
-
-
-def train_into(target: Path, command: list[str], *, what: str, check=None) -> None:
-    """Run ``command + [folder]`` to fill a fresh folder, then move it to ``target`` in one step.
-
-    A run killed half-way leaves only a ``.training-*`` folder behind, never a
-    ``target`` that looks complete.  ``check(folder)`` may refuse the result.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".training-", dir=target.parent))
-    try:
-        result = subprocess.run(command + [str(staging)], capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"{what} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
-        if check is not None:
-            check(staging)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def losses(run: Path) -> list[float]:
@@ -305,37 +277,21 @@ def _base_model(config: TrainConfig):
 def _sft_config(config: TrainConfig, output_dir: Path, checkpoints_every: int | None = None):
     from trl import SFTConfig
 
+    args = cpu_trainer_args(
+        output_dir, steps=config.steps, batch_size=config.batch_size,
+        learning_rate=config.learning_rate, seed=config.seed,
+    )
+    if checkpoints_every:
+        # Only when asked (the time-to-accuracy benchmark); the model alone,
+        # since nothing resumes from them.
+        args.update(save_strategy="steps", save_steps=checkpoints_every, save_only_model=True)
     return SFTConfig(
-        output_dir=str(output_dir),
-        max_steps=config.steps,
-        per_device_train_batch_size=config.batch_size,
-        learning_rate=config.learning_rate,
+        **args,
         lr_scheduler_type="linear",
         warmup_steps=2,  # first_steps() relies on this schedule
         max_length=config.max_length,
-        # Every step's loss is kept: a short re-run of a committed run is
-        # checked against it step by step (pages 04 and 07).
-        logging_steps=1,
-        # Checkpoints only when asked (the time-to-accuracy benchmark); the
-        # model alone, since nothing resumes from them.
-        **(
-            {"save_strategy": "steps", "save_steps": checkpoints_every, "save_only_model": True}
-            if checkpoints_every
-            else {"save_strategy": "no"}
-        ),
-        report_to="none",
-        seed=config.seed,
-        data_seed=config.seed,
-        # SFTConfig's GPU-minded defaults, undone for a CPU: bf16 matmuls are
-        # slower than fp32 on most CPUs, and checkpointing trades time for a
-        # memory saving a 135M model does not need.
-        bf16=False,
-        gradient_checkpointing=False,
-        use_cpu=True,
-        dataloader_num_workers=0,
         # Batches of similar length: less padding, which is pure wasted work.
         train_sampling_strategy="group_by_length",
-        disable_tqdm=True,
         # Count real (non-padding) tokens, for tokens/s on page 03.
         include_num_input_tokens_seen="non_padding",
         # Several processes split each batch of batch_size postings between
@@ -346,36 +302,35 @@ def _sft_config(config: TrainConfig, output_dir: Path, checkpoints_every: int | 
     )
 
 
-def _train_here(config: TrainConfig, output_dir: Path, checkpoints_every: int | None = None) -> None:
-    """The training process itself (run by ``python -m ftlab.train``)."""
-    import resource
-
-    from peft import LoraConfig
+def sft_trainer(config: TrainConfig, output_dir: Path, checkpoints_every: int | None = None):
+    """TRL's ``SFTTrainer`` for a config, ready to ``train()``; its own files go in ``output_dir``."""
     from trl import SFTTrainer
 
-    started = time.perf_counter()
-    # Other work on the machine slows training down: record how busy it was.
-    load_before = os.getloadavg()[0]
     model, tokenizer = _base_model(config)
     peft_config = None
     if config.method == "lora":
-        peft_config = LoraConfig(
-            r=config.rank,
-            lora_alpha=config.alpha,
-            lora_dropout=0.0,
-            target_modules=list(config.target_modules),
-            task_type="CAUSAL_LM",
-        )
-    dataset = training_dataset(config)
+        peft_config = lora_config(config.rank, config.alpha, config.target_modules)
     trainer = SFTTrainer(
         model=model,
-        args=_sft_config(config, output_dir / "trainer", checkpoints_every),
-        train_dataset=dataset,
+        args=_sft_config(config, output_dir, checkpoints_every),
+        train_dataset=training_dataset(config),
         processing_class=tokenizer,
         peft_config=peft_config,
     )
     if config.quantization:
         _cast_adapter(trainer.model, QLORA_ADAPTER_DTYPE)  # before train() builds the optimizer
+    return trainer
+
+
+def _train_here(config: TrainConfig, output_dir: Path, checkpoints_every: int | None = None) -> None:
+    """The training process itself (run by ``python -m ftlab.train``)."""
+    import resource
+
+    started = time.perf_counter()
+    # Other work on the machine slows training down: record how busy it was.
+    load_before = os.getloadavg()[0]
+    trainer = sft_trainer(config, output_dir / "trainer", checkpoints_every)
+    tokenizer = trainer.processing_class
     trainable, total = _parameter_counts(trainer.model)
     result = trainer.train()
     if checkpoints_every and trainer.accelerator.is_main_process:
@@ -463,49 +418,6 @@ def load_trained(run: Path | TrainConfig | str, *, checkpoint: int | None = None
         model = AutoModelForCausalLM.from_pretrained(path, dtype="float32")
     model.eval()
     return model, tokenizer
-
-
-def evaluate(run: Path | TrainConfig | str, split: str = "test"):
-    """Score a trained run on a split with its own task; answers are cached in the run's folder."""
-    path = run if isinstance(run, Path) else train_adapter(run)
-    return evaluate_records(path, jobs.load_split(split), cache_name=split)
-
-
-def evaluate_records(run: Path, records: list[dict], *, cache_name: str, task: str | None = None, loader=None):
-    """Score a trained run on ``records``; answers cached as ``scores/<cache_name>.json`` in the run.
-
-    ``task`` defaults to the run's own; ``loader(run)`` returns ``(model,
-    tokenizer)`` for runs that :func:`load_trained` cannot read (page 05's).
-    """
-    from ftlab import predict
-
-    task = task or run_log(run)["config"]["task"]
-    loader = loader or load_trained
-
-    def make_answers():
-        return predict.score(*loader(run), records, task=task).answers
-
-    answers = predict.cached_answers(Path(run) / "scores" / f"{cache_name}.json", records, make_answers)
-    return predict.score_from_answers(answers, records, task=task)
-
-
-def evaluate_base(split: str = "test", task: str = "role"):
-    """Score the untrained base model with the zero-shot prompt (cached like :func:`evaluate`)."""
-    from ftlab import predict
-
-    records = jobs.load_split(split)
-    prompt_key = hashlib.sha256(predict.ZERO_SHOT_INSTRUCTIONS[task].encode()).hexdigest()[:8]
-    versions = "-".join(installed_version(p) or "none" for p in ("torch", "transformers"))
-    tokens = predict.answer_tokens(None)
-    cache = cache_root() / "scores" / (
-        f"base-{model_name().replace('/', '_')}-{versions}-{task}-{prompt_key}-{tokens}tokens-{split}.json"
-    )
-
-    def make_answers():
-        return predict.score(*load_model(), records, task=task, system=None).answers
-
-    answers = predict.cached_answers(cache, records, make_answers)
-    return predict.score_from_answers(answers, records, task=task)
 
 
 def _tokenizer_from(path: Path):

@@ -1,0 +1,68 @@
+"""The registry of heavy experiments is the one list: files, README and command agree with it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ftlab.experiments import BY_NAME, EXPERIMENTS, readme_table
+from ftlab.provenance import RESULTS_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS, ids=lambda e: e.name)
+def test_each_committed_file_was_written_by_its_experiments_command(experiment):
+    path = RESULTS_DIR / f"{experiment.results}.json"
+    assert path.is_file(), f"{path} is missing: run python -m ftlab measure {experiment.name}"
+    made = json.loads(path.read_text(encoding="utf-8"))["provenance"]
+    assert made["command"] == experiment.command, (
+        f"{path}: written by {made['command']!r}, but the registry runs {experiment.command!r}"
+    )
+
+
+def test_every_committed_results_file_is_registered():
+    registered = {f"{e.results}.json" for e in EXPERIMENTS}
+    committed = {path.name for path in RESULTS_DIR.glob("*.json")}
+    assert committed - registered == set(), "add these to ftlab.experiments.EXPERIMENTS"
+
+
+def test_each_experiment_runs_something_that_exists():
+    for e in EXPERIMENTS:
+        target = e.argv[1] if e.argv[0] == "-m" else e.argv[0]
+        found = (ROOT / "src" / Path(*target.split("."))).with_suffix(".py") if e.argv[0] == "-m" else ROOT / target
+        assert found.is_file(), f"{e.name}: {found} does not exist"
+
+
+def test_the_readme_shows_the_registry():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme_table() in readme, "README.md: paste the output of python -m ftlab measure --readme"
+
+
+def test_make_results_runs_the_registry():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nresults:", 1)[1].split("\n\n", 1)[0]
+    assert "-m ftlab measure --all" in recipe
+
+
+def run_measure(*args):
+    return subprocess.run([sys.executable, "-m", "ftlab", "measure", *args], capture_output=True, text=True,
+                          cwd=ROOT)
+
+
+def test_the_command_lists_the_experiments_without_running_any():
+    result = run_measure("--list")
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()] == list(BY_NAME)
+
+
+@pytest.mark.parametrize("args, message", [
+    ((), "name an experiment or give --all"),
+    (("no-such-thing",), "unknown experiment no-such-thing"),
+])
+def test_a_wrong_name_is_refused_with_the_known_names(args, message):
+    result = run_measure(*args)
+    assert result.returncode == 2
+    assert message in result.stderr and "lora-speed" in result.stderr
