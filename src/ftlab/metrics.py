@@ -14,7 +14,7 @@ three tools:
   one system was right.
 * :func:`compare` runs both tests and says in one line whether they agree.
 
-A prediction of ``None`` (an answer :func:`ftlab.predict.parse_label` could
+A prediction of ``None`` (an answer :func:`ftlab.task.parse_label` could
 not read) counts as wrong everywhere.  The heavy lifting is scikit-learn's and
 SciPy's; this module checks its input, wires the pieces together, and turns
 NumPy scalars into plain floats so results print cleanly.
