@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ftlab import jobs, predict
 from ftlab.model import load_model, model_name
-from ftlab.runs import cache_root, fingerprint
+from ftlab.runs import ANSWERING_STACK, cache_root, fingerprint
 from ftlab.task import ZERO_SHOT_INSTRUCTIONS
 from ftlab.train import TrainConfig, load_trained, run_log, train_adapter
 
@@ -43,7 +43,7 @@ def evaluate_base(split: str = "test", task: str = "role"):
     """Score the untrained base model with the zero-shot prompt (cached like :func:`evaluate`)."""
     records = jobs.load_split(split)
     parts = {"task": task, "prompt": ZERO_SHOT_INSTRUCTIONS[task], "tokens": predict.answer_tokens(None)}
-    key = fingerprint(parts, model=model_name(), packages=("torch", "transformers"))
+    key = fingerprint(parts, model=model_name(), packages=ANSWERING_STACK)
     cache = cache_root() / "scores" / f"base-{task}-{key}-{split}.json"
 
     def make_answers():

@@ -226,12 +226,12 @@ def asked_again(rung: str, records: list[dict]) -> list[str]:
     postings, so any change to them asks again.
     """
     from ftlab.model import load_model, model_name
-    from ftlab.predict import cached_answers
-    from ftlab.runs import cache_root, digest, fingerprint
+    from ftlab.predict import cached_answers, postings_digest
+    from ftlab.runs import ANSWERING_STACK, cache_root, fingerprint
 
     parts = {"rung": rung, "prompt": [INSTRUCTIONS, [e["id"] for e in fixed_examples()], SHOTS]}
-    key = fingerprint(parts, model=model_name(), packages=("torch", "transformers"))
-    postings = digest("\n".join(r["text"] for r in records))[:12]
+    key = fingerprint(parts, model=model_name(), packages=ANSWERING_STACK)
+    postings = postings_digest(records)[:12]
     path = cache_root() / "scores" / f"ladder-{rung.replace(' ', '-')}-{key}-{postings}.json"
 
     def make_answers():

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ftlab.task import FINE_TUNED_SYSTEM, TASKS, complies, parse_label, prompt_for
 
+
 def generate_answers(
     model, tokenizer, conversations: list[list[dict]], *, batch_size: int = 16, max_new_tokens: int = 8
 ) -> list[str]:
@@ -97,6 +98,13 @@ def score_from_answers(answers: list[str], records: list[dict], *, task: str = "
     )
 
 
+def postings_digest(records: list[dict]) -> str:
+    """The sha256 of the postings' texts, in order: which postings a cached set of answers is for."""
+    from ftlab.runs import digest
+
+    return digest("\n".join(r["text"] for r in records))
+
+
 def cached_answers(path, records: list[dict], make_answers) -> list[str]:
     """Answers stored at ``path``, or ``make_answers()`` written there first.
 
@@ -105,9 +113,9 @@ def cached_answers(path, records: list[dict], make_answers) -> list[str]:
     The file records the posting texts, so a changed split is never mistaken
     for the cached one.
     """
-    from ftlab.runs import cached_json, digest
+    from ftlab.runs import cached_json
 
-    texts = digest("\n".join(r["text"] for r in records))
+    texts = postings_digest(records)
     stored = cached_json(
         path,
         lambda: {"texts_sha256": texts, "answers": make_answers()},

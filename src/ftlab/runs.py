@@ -32,6 +32,8 @@ from ftlab.versions import installed_version
 # The packages whose code trains and runs the models.  A key names the ones
 # its result depends on; a new version of any of them makes a new entry.
 TRAINING_STACK = ("torch", "transformers", "peft", "trl")
+# What generates a base model's answers (no adapter, no trainer).
+ANSWERING_STACK = ("torch", "transformers")
 KEY_LENGTH = 12  # hex digits: 48 bits, no collision among a cache's few hundred entries
 
 
