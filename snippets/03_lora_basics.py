@@ -202,6 +202,69 @@ print("vocabulary-sized tensors take over a fifth of the step here too:",
 # print(profiler.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
 # --8<-- [end:profile-here]
 
+# --8<-- [start:step-speed]
+from ftlab.stepspeed import committed as committed_speed
+
+speed = committed_speed()  # written by: python -m ftlab.stepspeed
+ways = speed["results"]["variants"]
+peaks = speed["results"]["matmul_peak_gflops"]
+print(f"page 03's 24-step run on {machine_line(speed)}, {speed['provenance']['date']}; "
+      f"matmul peak {', '.join(f'{k} {v:.0f}' for k, v in peaks.items())} GFLOP/s")
+print(f"{'way of computing the step':<27}{'s/step':>7}{'tokens/s':>9}{'ms/token':>9}{'MFU':>6}{'speed-up':>9}{'test acc':>9}")
+for name, row in ways.items():
+    accuracy = f"{row['test_accuracy']:.1%}" if "test_accuracy" in row else ""
+    print(f"{name:<27}{row['median_step_seconds']:>7.2f}{row['tokens_per_second']:>9.0f}{row['ms_per_token']:>9.2f}"
+          f"{row['mfu']:>6.1%}{row['speedup']:>8.2f}x{accuracy:>9}")
+for name, reason in speed["results"]["skipped"].items():
+    print(f"{name:<27} not run: {reason}")
+
+
+def gain(faster, slower):
+    return ways[faster]["tokens_per_second"] / ways[slower]["tokens_per_second"]
+
+
+print(f"eager attention on top of answer-only logits: {gain('answer-only + eager, fp32', 'answer-only logits'):.2f}x")
+if "all three" in ways:
+    print(f"bf16 on top of both: {gain('all three', 'answer-only + eager, fp32'):.2f}x")
+trl_losses = ways["TRL's step"]["losses"]
+print("largest loss difference from TRL's step over the 24 steps:")
+for name, row in ways.items():
+    if name != "TRL's step":
+        print(f"  {name:<27}{max(abs(a - b) for a, b in zip(row['losses'], trl_losses)):.5f}")
+# --8<-- [end:step-speed]
+
+# --8<-- [start:answer-only-here]
+import dataclasses
+
+from ftlab.train import first_steps
+
+answer_only = dataclasses.replace(recipe, logits="answer")  # the AnswerOnlySFTTrainer above
+here = first_steps(answer_only, 2)  # trains 2 steps: about half a minute
+print("first two losses, answer-only step here:", [round(loss, 4) for loss in here])
+print("TRL's step, as committed               :", [round(loss, 4) for loss in trl_losses[:2]])
+print("the same loss within 1e-4:", all(abs(a - b) < 1e-4 for a, b in zip(here, trl_losses)))
+# --8<-- [end:answer-only-here]
+
+# --8<-- [start:sweep]
+from ftlab.sweep import committed as committed_sweep
+
+sweep = committed_sweep()  # written by: python -m ftlab.sweep
+print(f"on {machine_line(sweep)}, {sweep['provenance']['date']}; scored on the validation split only")
+print(f"{'rate':>7}{'steps':>6}{'postings':>9}{'validation':>20}{'95% interval':>14}{'train s':>8}")
+for row in sweep["results"]["rows"]:
+    low, high = row["interval"]
+    print(f"{row['learning_rate']:>7.0e}{row['steps']:>6}{row['postings_seen']:>9}"
+          f"{row['validation_correct']:>6}/{row['validation_total']} = {row['validation_accuracy']:6.1%}"
+          f"{low:>7.0%} to {high:.0%}{row['train_seconds']:>8.0f}")
+chosen = sweep["results"]["chosen"]
+print(f"chosen: learning rate {chosen['learning_rate']:.0e}, {chosen['steps']} steps; then, to report it:")
+recipe_scores = {"test": after, "handwritten": evaluate(run, "handwritten")}  # the 24-step run, above
+for split, score in sweep["results"]["chosen_reported"].items():
+    print(f"  {split:<12} {score['correct']}/{score['total']} = {score['accuracy']:.1%}"
+          f"   (24-step recipe: {recipe_scores[split].correct}/{recipe_scores[split].total}"
+          f" = {recipe_scores[split].accuracy:.1%})")
+# --8<-- [end:sweep]
+
 # --8<-- [start:time-to]
 reaching = bench["results"]["time_to_accuracy"]  # python -m ftlab.bench --time-to 0.95
 print(f"one run of {reaching['schedule_steps']} steps x {recipe.batch_size} postings, "

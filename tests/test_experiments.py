@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from ftlab.experiments import BY_NAME, EXPERIMENTS, readme_table
-from ftlab.provenance import RESULTS_DIR
+from ftlab.provenance import results_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS, ids=lambda e: e.name)
 def test_each_committed_file_was_written_by_its_experiments_command(experiment):
-    path = RESULTS_DIR / f"{experiment.results}.json"
+    path = results_dir() / f"{experiment.results}.json"
     assert path.is_file(), f"{path} is missing: run python -m ftlab measure {experiment.name}"
     made = json.loads(path.read_text(encoding="utf-8"))["provenance"]
     assert made["command"] == experiment.command, (
@@ -25,7 +25,7 @@ def test_each_committed_file_was_written_by_its_experiments_command(experiment):
 
 def test_every_committed_results_file_is_registered():
     registered = {f"{e.results}.json" for e in EXPERIMENTS}
-    committed = {path.name for path in RESULTS_DIR.glob("*.json")}
+    committed = {path.name for path in results_dir().glob("*.json")}
     assert committed - registered == set(), "add these to ftlab.experiments.EXPERIMENTS"
 
 
@@ -66,3 +66,21 @@ def test_a_wrong_name_is_refused_with_the_known_names(args, message):
     result = run_measure(*args)
     assert result.returncode == 2
     assert message in result.stderr and "lora-speed" in result.stderr
+
+
+def test_the_site_is_found_from_ftlab_site_then_the_checkout_then_the_working_directory(tmp_path, monkeypatch):
+    from ftlab import provenance
+
+    monkeypatch.setenv(provenance.SITE_VARIABLE, str(tmp_path))
+    assert provenance.results_dir() == tmp_path / "docs" / "results"
+    monkeypatch.delenv(provenance.SITE_VARIABLE)
+    assert (provenance.site_root() / "mkdocs.yml").is_file()  # the checkout ftlab is installed from
+    # An install that copied the package elsewhere: found from the working directory, or a clear error.
+    monkeypatch.setattr(provenance, "__file__", str(tmp_path / "site-packages" / "ftlab" / "provenance.py"))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match="set FTLAB_SITE"):
+        provenance.site_root()
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\n")
+    (tmp_path / "docs").mkdir()
+    monkeypatch.chdir(tmp_path / "docs")
+    assert provenance.site_root() == tmp_path

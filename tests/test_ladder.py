@@ -19,7 +19,7 @@ from ftlab import jobs, ladder
 from ftlab.metrics import classification_report, wilson_interval
 from ftlab.predict import score_from_answers
 from ftlab.task import complies, parse_label, prompt_for
-from ftlab.provenance import load_results
+from ftlab.provenance import assets_dir, load_results
 
 TEST = jobs.load_split("test")
 POSTING = TEST[0]["text"]
@@ -121,11 +121,11 @@ def test_the_committed_trained_rungs_carry_the_current_cache_keys(committed):
 
 
 def test_the_committed_plots_are_drawn_from_the_committed_results(committed):
-    assert ladder.PLOT.read_text() == ladder.ladder_svg(committed["results"]["rows"])
-    assert ladder.CONFUSION_PLOT.read_text() == ladder.lora_confusion_svg(
+    assert (assets_dir() / ladder.PLOT).read_text() == ladder.ladder_svg(committed["results"]["rows"])
+    assert (assets_dir() / ladder.CONFUSION_PLOT).read_text() == ladder.lora_confusion_svg(
         committed["results"]["answers"]["LoRA"], TEST)
     for path in (ladder.PLOT, ladder.CONFUSION_PLOT, ladder.CURVE_PLOT):
-        ET.fromstring(path.read_text())  # well-formed SVG
+        ET.fromstring((assets_dir() / path).read_text())  # well-formed SVG
 
 
 def test_the_learning_curve_carries_the_current_cache_keys():

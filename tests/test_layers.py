@@ -80,11 +80,11 @@ LAYERS = (
     # the running example: data set, offline model, task facts, scores, file checks
     {"jobs", "model", "task", "metrics", "validate"},
     # asking a model for answers; training it
-    {"predict", "train"},
+    {"predict", "train", "sft", "steplog"},
     # scoring runs; merging an adapter; memory arithmetic
     {"evaluate", "export", "memory"},
     # what the pages run: preference training, quantization, experiments, servers, commands
-    {"preference", "quantize", "ladder", "baselines", "bench", "stepprofile", "call", "serve", "experiments",
+    {"preference", "quantize", "ladder", "baselines", "bench", "stepprofile", "stepspeed", "sweep", "call", "serve", "experiments",
      "cli", "model_cli", "predict_cli", "notebooks", "decide", "__init__", "__main__"},
 )
 
@@ -102,3 +102,45 @@ def test_every_module_has_a_layer():
 def test_no_module_imports_from_a_layer_above_its_own(module):
     above = {target for target in import_graph().get(module, ()) if layer_of(target) > layer_of(module)}
     assert not above, f"src/ftlab/{module}.py imports {sorted(above)}, which sit in a layer above it"
+
+
+def late_imports(source: str) -> list[int]:
+    """Lines of module-level imports that come after other code (a module bent to suit a page)."""
+    late, code_seen = [], False
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if code_seen:
+                late.append(node.lineno)
+        elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):  # the docstring
+            code_seen = True
+    return late
+
+
+def test_late_imports_are_found():
+    assert late_imports('"""Doc."""\nimport os\nX = 1\nimport sys\n') == [4]
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")), ids=lambda p: p.name)
+def test_every_import_is_at_the_top_of_its_module(path):
+    late = late_imports(path.read_text(encoding="utf-8"))
+    assert not late, f"{path.name}: imports on lines {late} come after code; move them to the top"
+
+
+def shown_sections(path: Path) -> dict[str, list[ast.stmt]]:
+    """The top-level statements inside each ``--8<--`` section of a module."""
+    from ftlab.notebooks import section_spans
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    spans, problems = section_spans(path)
+    assert not problems, problems
+    return {name: [node for node in tree.body if first < node.lineno < last] for name, (first, last) in spans.items()}
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")), ids=lambda p: p.name)
+def test_a_section_a_page_shows_from_src_is_whole_definitions_or_imports(path):
+    """Pages show real code from src/: whole functions and classes (or the imports they need), not fragments."""
+    for name, nodes in shown_sections(path).items():
+        kinds = {"imports" if isinstance(n, (ast.Import, ast.ImportFrom)) else
+                 "definitions" if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)) else
+                 type(n).__name__ for n in nodes}
+        assert kinds <= {"imports", "definitions"} and kinds, f"{path.name} section {name!r} holds {kinds}"

@@ -76,3 +76,16 @@ def test_a_failed_or_refused_run_leaves_no_folder_behind(tmp_path):
     runs.fill_by_command(target, [sys.executable, "-c", "import sys, pathlib; pathlib.Path(sys.argv[1], 'ok').touch()"],
                what="demo")
     assert (target / "ok").is_file()
+
+
+def test_a_commands_progress_lines_draw_a_bar_and_stay_out_of_its_error(tmp_path, capsys):
+    reporting = (
+        "import sys; from ftlab.runs import report_progress\n"
+        "for step in (1, 2, 3): report_progress(step, 3)\n"
+        "print('the real trouble', file=sys.stderr); sys.exit(int(sys.argv[1]))\n"
+    )
+    with pytest.raises(RuntimeError) as failure:
+        runs.fill_by_command(tmp_path / "x", [sys.executable, "-c", reporting, "4"], what="demo")
+    assert "the real trouble" in str(failure.value) and runs.PROGRESS not in str(failure.value)
+    bar = capsys.readouterr().err
+    assert "demo: 100%" in bar and "3/3" in bar

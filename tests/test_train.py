@@ -43,3 +43,26 @@ def test_loading_a_checkpoint_the_run_did_not_keep_names_the_ones_it_kept(tmp_pa
         train.load_trained(tmp_path, checkpoint=60)
     with pytest.raises(ValueError, match="no checkpoint at step 40; it kept none"):
         train.load_trained(tmp_path / "elsewhere", checkpoint=40)
+
+
+def test_the_ways_of_computing_a_step_enter_the_key_only_when_changed():
+    """Fields added after recipe 3 at TRL's defaults leave a key as it was, so committed runs still match."""
+    import dataclasses
+
+    recipe = train.NAMED_RUNS["job-roles"]
+    assert recipe.key() == "0f22ec733143"  # as committed in docs/results before the fields existed
+    changed = {dataclasses.replace(recipe, **{field: values[1]}).key() for field, values in train.STEP_CHOICES.items()}
+    assert len(changed) == len(train.STEP_CHOICES) and recipe.key() not in changed
+
+
+@pytest.mark.parametrize("field, value", [("logits", "some"), ("attention", "flash"), ("precision", "fp16")])
+def test_an_unknown_way_of_computing_a_step_is_refused_by_name(field, value):
+    with pytest.raises(ValueError, match=f"TrainConfig.{field}: '{value}' is not one of"):
+        TrainConfig(**{field: value})
+
+
+def test_a_run_log_from_before_the_fields_loads_with_trls_step():
+    import json
+
+    old = {field: value for field, value in json.loads(TrainConfig().to_json()).items() if field not in train.STEP_CHOICES}
+    assert TrainConfig.from_json(json.dumps(old)) == TrainConfig()

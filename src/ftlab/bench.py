@@ -32,11 +32,11 @@ FORWARD_FLOPS_PER_PARAMETER = 2
 FLOPS_PER_TOKEN_FACTOR = {"lora": 4, "full": 6}
 
 
-def matmul_peak(size: int = 2048, repeats: int = 10, rounds: int = 5) -> float:
-    """Best observed fp32 FLOP/s of a square matmul (2·n³ FLOPs each)."""
+def matmul_peak(size: int = 2048, repeats: int = 10, rounds: int = 5, dtype: str = "float32") -> float:
+    """Best observed FLOP/s of a square matmul (2·n³ FLOPs each) in ``dtype``."""
     import torch
 
-    a, b = torch.randn(size, size), torch.randn(size, size)
+    a, b = (torch.randn(size, size, dtype=getattr(torch, dtype)) for _ in range(2))
     a @ b  # warm-up: thread pool, caches
     best = 0.0
     for _ in range(rounds):

@@ -17,7 +17,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from ftlab.provenance import RESULTS_DIR
+from ftlab.provenance import site_root
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,16 @@ EXPERIMENTS = (
         "step-profile", "03-step-profile", ("-m", "ftlab.stepprofile"),
         "one training step of page 03's recipe under torch.profiler: ms by phase and by operator, "
         "the share on vocabulary-sized tensors", "03",
+    ),
+    Experiment(
+        "step-speed", "03-step-speed", ("-m", "ftlab.stepspeed"),
+        "page 03's 24-step run once per way of computing a step (TRL's own, answer-only logits, eager "
+        "attention, bf16 autocast, together): s/step, tokens/s, MFU, every loss, test accuracy", "03",
+    ),
+    Experiment(
+        "sweep", "03-sweep", ("-m", "ftlab.sweep"),
+        "page 03's recipe with the cheap step at 3 learning rates and 2 lengths, scored on the "
+        "validation split only; the choice", "03",
     ),
     Experiment(
         "precision-speed", "04-precision-speed", ("-m", "ftlab.quantize", "speed"),
@@ -101,7 +111,7 @@ def readme_table() -> str:
 def run_experiment(experiment: Experiment) -> int:
     """Run one experiment in a process of its own, from the repository's root; its exit status."""
     print(f"== {experiment.name}: {experiment.command}", flush=True)
-    return subprocess.run([sys.executable, *experiment.argv], cwd=RESULTS_DIR.parents[1]).returncode
+    return subprocess.run([sys.executable, *experiment.argv], cwd=site_root()).returncode
 
 
 def add_arguments(parser) -> None:

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from ftlab import jobs
+from ftlab.provenance import assets_dir
 
 # --8<-- [start:prompts]
 PROMPT_RUNGS = ("zero-shot", "instructions", "few-shot", "retrieval few-shot")
@@ -202,11 +203,14 @@ def answer_with_prompts(rung: str, records: list[dict], model, tokenizer, retrie
 
 def answer_with_trained(rung: str, model, tokenizer, records: list[dict]) -> Answers:
     """Answers of a fine-tuned model: the bare posting, no instruction (page 03's prompt)."""
-    from ftlab.predict import answer_tokens
-    from ftlab.task import FINE_TUNED_SYSTEM, prompt_for
+    from ftlab.predict import ask
+    from ftlab.task import prompt_for
 
-    conversations = [prompt_for(r["text"]) for r in records]
-    return _timed_answers(rung, model, tokenizer, conversations, answer_tokens(FINE_TUNED_SYSTEM))
+    texts = [r["text"] for r in records]
+    started = time.perf_counter()
+    answers = ask(model, tokenizer, texts)
+    prompts = [prompt_for(text) for text in texts]
+    return Answers(rung, answers, _prompt_tokens(tokenizer, prompts), time.perf_counter() - started)
 
 
 def _timed_answers(rung: str, model, tokenizer, conversations: list[list[dict]], max_new_tokens: int) -> Answers:
@@ -355,7 +359,7 @@ def _line(row: dict) -> str:
 # --------------------------------------------------------------------------- plots
 
 
-PLOT = Path(__file__).resolve().parents[2] / "docs" / "assets" / "06-ladder.svg"
+PLOT = "06-ladder.svg"  # in docs/assets (ftlab.provenance.assets_dir)
 
 
 def interval_svg(rows: list[tuple[str, float, float, float]], *, x_label: str, width: int = 640) -> str:
@@ -422,7 +426,7 @@ def confusion_svg(report, *, title: str, cell: int = 38) -> str:
     return "\n".join(parts) + "\n"
 
 
-CONFUSION_PLOT = PLOT.with_name("06-confusion-lora.svg")
+CONFUSION_PLOT = "06-confusion-lora.svg"
 
 
 def ladder_svg(rows: list[dict]) -> str:
@@ -442,9 +446,9 @@ def lora_confusion_svg(answers: list[str], records: list[dict]) -> str:
 
 def write_plots(results: dict) -> None:
     """The ladder's plot and the LoRA confusion matrix: pure functions of the results file."""
-    PLOT.parent.mkdir(parents=True, exist_ok=True)
-    PLOT.write_text(ladder_svg(results["rows"]))
-    CONFUSION_PLOT.write_text(lora_confusion_svg(results["answers"]["LoRA"], jobs.load_split("test")))
+    assets_dir().mkdir(parents=True, exist_ok=True)
+    (assets_dir() / PLOT).write_text(ladder_svg(results["rows"]))
+    (assets_dir() / CONFUSION_PLOT).write_text(lora_confusion_svg(results["answers"]["LoRA"], jobs.load_split("test")))
 
 
 # --------------------------------------------------------------------------- learning curve
@@ -453,7 +457,7 @@ def write_plots(results: dict) -> None:
 CURVE_RESULTS = "06-learning-curve"
 CURVE_COMMAND = "python -m ftlab.ladder curve"
 CURVE_SIZES = (25, 50, 100, 500, None)  # None: the whole train split (page 03's run)
-CURVE_PLOT = PLOT.with_name("06-learning-curve.svg")
+CURVE_PLOT = "06-learning-curve.svg"
 
 
 def curve_configs() -> dict:
@@ -487,7 +491,7 @@ def measure_curve() -> dict:
         print(rows[-1], flush=True)
     results = {"steps": configs[None].steps, "batch_size": configs[None].batch_size, "rows": rows}
     save_results(CURVE_RESULTS, results, seed=0, command=CURVE_COMMAND)
-    CURVE_PLOT.write_text(interval_svg(
+    (assets_dir() / CURVE_PLOT).write_text(interval_svg(
         [(f"{row['examples']} examples", row["accuracy"], *row["interval"]) for row in rows],
         x_label="LoRA accuracy on the 160 test postings (24 steps of 8), with 95% interval",
     ))

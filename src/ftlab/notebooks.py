@@ -74,14 +74,49 @@ class Cell:
     code: str
 
 
+def section_spans(script: Path) -> tuple[dict[str, tuple[int, int]], list[str]]:
+    """``{name: (start line, end line)}`` of a script's sections, and what is wrong with its markers."""
+    found, open_at, problems = {}, {}, []
+    for number, line in enumerate(script.read_text(encoding="utf-8").splitlines(), start=1):
+        marker = SECTION_MARKER.match(line)
+        if not marker:
+            continue
+        _, kind, name = marker.groups()
+        if kind == "start":
+            if name in open_at or name in found:
+                problems.append(f"{script}:{number}: rule unique-section: '{name}' starts twice")
+            open_at[name] = number
+        elif name not in open_at:
+            problems.append(f"{script}:{number}: rule section-order: '{name}' ends before it starts")
+        else:
+            found[name] = (open_at.pop(name), number)
+    problems += [f"{script}:{number}: rule section-closed: {name} never ends" for name, number in open_at.items()]
+    return found, problems
+
+
+def hidden_lines(script: Path) -> list[str]:
+    """Code outside every section: a page would run it without showing it.  One problem per line."""
+    text = script.read_text(encoding="utf-8")
+    spans, _ = section_spans(script)
+    shown = {number for first, last in spans.values() for number in range(first, last + 1)}
+    docstring = _docstring_lines(ast.parse(text, filename=str(script)))
+    return [
+        f"{script}:{number}: rule no-hidden-code: {line.strip()!r} is in no section, so no page shows it"
+        for number, line in enumerate(text.splitlines(), start=1)
+        if number not in shown and number not in docstring and not _is_allowed_outside_sections(line.strip())
+    ]
+
+
 def code_cells(script: Path) -> list[Cell]:
     """The script's code, cut into cells at its top-level section markers."""
     text = script.read_text(encoding="utf-8")
     try:
-        tree = ast.parse(text, filename=str(script))
+        ast.parse(text, filename=str(script))
     except SyntaxError as error:
         raise NotebookError(f"{script}:{error.lineno}: rule python-syntax: {error.msg}") from error
-    docstring = _docstring_lines(tree)
+    problems = section_spans(script)[1] + hidden_lines(script)
+    if problems:
+        raise NotebookError(problems[0])
     cells: list[Cell] = []
     current: list[tuple[int, str]] = []
     open_sections: list[str] = []
@@ -102,20 +137,10 @@ def code_cells(script: Path) -> list[Cell]:
                 close_cell()
             if kind == "start":
                 open_sections.append(name)
-            elif name in open_sections:
-                open_sections.remove(name)
             else:
-                raise NotebookError(f"{script}:{number}: rule section-order: '{name}' ends before it starts")
-            continue
-        if open_sections:
+                open_sections.remove(name)
+        elif open_sections:
             current.append((number, line))
-        elif number not in docstring and not _is_allowed_outside_sections(line.strip()):
-            raise NotebookError(
-                f"{script}:{number}: rule no-hidden-code: {line.strip()!r} is in no section, "
-                f"so no page shows it"
-            )
-    if open_sections:
-        raise NotebookError(f"{script}: rule section-closed: {', '.join(open_sections)} never ends")
     close_cell()
     for cell in cells:
         try:

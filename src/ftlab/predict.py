@@ -67,11 +67,19 @@ def score(
 
     ``system=None`` asks with the zero-shot prompt (for the base model).
     """
-    conversations = [prompt_for(r["text"], task, system) for r in records]
-    answers = generate_answers(
+    answers = ask(model, tokenizer, [r["text"] for r in records], task=task, system=system, batch_size=batch_size)
+    return score_from_answers(answers, records, task=task)
+
+
+def ask(
+    model, tokenizer, texts: list[str], *, task: str = "role", system: str | None = FINE_TUNED_SYSTEM,
+    batch_size: int = 16,
+) -> list[str]:
+    """The model's answer to each posting, asked with the task's prompt (``system=None``: the zero-shot one)."""
+    conversations = [prompt_for(text, task, system) for text in texts]
+    return generate_answers(
         model, tokenizer, conversations, batch_size=batch_size, max_new_tokens=answer_tokens(system)
     )
-    return score_from_answers(answers, records, task=task)
 
 
 def answer_tokens(system: str | None) -> int:

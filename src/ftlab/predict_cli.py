@@ -101,6 +101,7 @@ def load_classifier(adapter: str | None):
     """
     from ftlab import task, train
     from ftlab.model import load_model
+    from ftlab.runs import RUN_LOG
 
     if adapter is None:
         model, tokenizer = load_model()
@@ -108,10 +109,10 @@ def load_classifier(adapter: str | None):
     path = Path(adapter)
     if adapter in train.NAMED_RUNS:
         path = train.train_adapter(adapter)  # trains it first if the cache lacks it
-    elif not (path / train.COMPLETE_MARKER).is_file():
+    elif not (path / RUN_LOG).is_file():
         raise FileNotFoundError(
             f"--adapter {adapter}: not a run name ({', '.join(train.NAMED_RUNS)}) and not a folder "
-            f"written by ftlab.train (no {train.COMPLETE_MARKER} in it)"
+            f"written by ftlab.train (no {RUN_LOG} in it)"
         )
     model, tokenizer = train.load_trained(path)
     config = train.run_log(path)["config"]
@@ -129,15 +130,12 @@ def cut_to_tokens(tokenizer, text: str, limit: int) -> tuple[str, dict | None]:
 
 def classify(model, tokenizer, texts: list[str], task: str, system: str | None,
              posting_tokens: int = BASE_MODEL_POSTING_TOKENS) -> list[dict]:
-    from ftlab import predict
-    from ftlab.task import TASKS, parse_label, prompt_for
+    from ftlab.predict import ask
+    from ftlab.task import TASKS, parse_label
 
     labels = TASKS[task]["labels"]
     cuts = [cut_to_tokens(tokenizer, text, posting_tokens) for text in texts]
-    conversations = [prompt_for(text, task, system) for text, _ in cuts]
-    answers = predict.generate_answers(
-        model, tokenizer, conversations, batch_size=BATCH_SIZE, max_new_tokens=predict.answer_tokens(system)
-    )
+    answers = ask(model, tokenizer, [text for text, _ in cuts], task=task, system=system, batch_size=BATCH_SIZE)
     field = TASKS[task]["field"]
     results = [{field: parse_label(a, labels), "answer": a} for a in answers]
     for result, (_, cut) in zip(results, cuts):

@@ -13,6 +13,7 @@ answer is one of the two mistakes a classifier makes:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -24,7 +25,7 @@ from pathlib import Path
 from ftlab import jobs
 from ftlab.model import load_model, model_name
 from ftlab.recipe import cpu_trainer_args
-from ftlab.runs import cache_root, digest, fill_by_command, fingerprint
+from ftlab.runs import cache_root, cached_run, digest, fingerprint, run_log, write_run_log
 
 # Bump when the preference-training code changes what a config produces.
 PREFERENCE_RECIPE_VERSION = 1
@@ -89,10 +90,6 @@ def write_jsonl(pairs: list[dict], path: str | Path) -> Path:
 # --------------------------------------------------------------------------- training
 
 
-# --8<-- [start:config]
-import dataclasses
-
-
 @dataclasses.dataclass(frozen=True)
 class PreferenceConfig:
     """One preference-training run: DPO on page 03's adapter, or a reward model on the base."""
@@ -148,7 +145,6 @@ RUNS = {
     # 40% of postings, so there is room for the reward to rise.
     "grpo": PreferenceConfig(method="grpo", steps=8, start_steps=6),
 }
-# --8<-- [end:config]
 
 
 def trainer_args(config: PreferenceConfig, output_dir: Path) -> dict:
@@ -248,9 +244,6 @@ def grpo_trainer(config: PreferenceConfig, output_dir: Path):
 # --8<-- [end:grpo]
 
 
-COMPLETE_MARKER = "ftlab-preference-run.json"
-
-
 def run_dir(config: PreferenceConfig) -> Path:
     return cache_root() / "runs" / f"{config.method}-{config.key()}"
 
@@ -258,23 +251,14 @@ def run_dir(config: PreferenceConfig) -> Path:
 def train_preference(config: PreferenceConfig | str = "dpo", *, fresh: bool = False) -> Path:
     """The folder of a trained preference run, training it first (in a subprocess) if the cache lacks it."""
     config = RUNS[config] if isinstance(config, str) else config
-    target = run_dir(config)
-    if (target / COMPLETE_MARKER).is_file() and not fresh:
-        return target
     command = [sys.executable, "-m", "ftlab.preference", json.dumps(dataclasses.asdict(config))]
-    fill_by_command(target, command, what=f"{config.method} training")
-    return target
-
-
-def run_log(run: Path) -> dict:
-    return json.loads((Path(run) / COMPLETE_MARKER).read_text())
+    return cached_run(run_dir(config), command, what=f"{config.method} training", fresh=fresh)
 
 
 def _train_here(config: PreferenceConfig, output_dir: Path) -> None:
-    import resource
+    from ftlab.steplog import StepLog
 
-    started = time.perf_counter()
-    load_before = os.getloadavg()[0]
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
     # Only the page's named runs are scored on held-out pairs; short check runs skip it.
     score_held_out = config.method == "reward" and config in RUNS.values()
     held_out = held_out_pairs() if config.method == "reward" else None
@@ -285,6 +269,8 @@ def _train_here(config: PreferenceConfig, output_dir: Path) -> None:
     else:
         # Built the same way for every run, scored or not, so short runs start exactly like long ones.
         trainer = reward_trainer(config, output_dir / "trainer", eval_pairs=held_out)
+    step_log = StepLog()  # each step's seconds, and the progress bar of the process that waits
+    trainer.add_callback(step_log)
     result = trainer.train()
     shutil.rmtree(output_dir / "trainer", ignore_errors=True)
     log = {
@@ -292,17 +278,15 @@ def _train_here(config: PreferenceConfig, output_dir: Path) -> None:
         "key": config.key(),
         "train_seconds": result.metrics["train_runtime"],
         "seconds_per_step": result.metrics["train_runtime"] / config.steps,
-        "wall_seconds": time.perf_counter() - started,
-        "load_average_before": load_before,
+        "step_times": step_log.steps,
         # Every step's logged metrics (GRPO's include the reward of its samples).
         "history": [entry for entry in trainer.state.log_history if "loss" in entry],
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     if score_held_out:
         log["held_out"] = reward_accuracy(trainer, held_out)
         log["held_out_trl_accuracy"] = trainer.evaluate()["eval_accuracy"]  # TRL's own count, to cross-check
     trainer.model.save_pretrained(output_dir)
-    (output_dir / COMPLETE_MARKER).write_text(json.dumps(log, indent=2))
+    write_run_log(output_dir, log, started=started, load_before=load_before)
 
 
 def held_out_pairs(seed: int = 0) -> list[dict]:

@@ -18,7 +18,34 @@ from pathlib import Path
 from ftlab import cpu
 from ftlab.versions import KEY_PACKAGES, installed_version
 
-RESULTS_DIR = Path(__file__).resolve().parents[2] / "docs" / "results"
+SITE_VARIABLE = "FTLAB_SITE"
+
+
+def site_root() -> Path:
+    """The site's checkout, where ``docs/results`` and ``docs/assets`` live.
+
+    ``$FTLAB_SITE`` if set; else the checkout ftlab is installed from
+    (``pip install -e .``, as ``make install`` does); else the nearest folder
+    holding ``mkdocs.yml`` from the working directory up, for an install that
+    copied the package elsewhere.
+    """
+    if os.environ.get(SITE_VARIABLE):
+        return Path(os.environ[SITE_VARIABLE])
+    for folder in (Path(__file__).resolve().parents[2], *(Path.cwd().resolve() / "here").parents):
+        if (folder / "mkdocs.yml").is_file():
+            return folder
+    raise FileNotFoundError(
+        f"no checkout of the site (a folder with mkdocs.yml) holds ftlab or the working directory "
+        f"{Path.cwd()}: run from inside one, or set {SITE_VARIABLE} to it"
+    )
+
+
+def results_dir() -> Path:
+    return site_root() / "docs" / "results"
+
+
+def assets_dir() -> Path:
+    return site_root() / "docs" / "assets"
 
 
 def provenance(seed: int | None = None, command: str | None = None) -> dict:
@@ -45,8 +72,8 @@ def provenance(seed: int | None = None, command: str | None = None) -> dict:
 
 def save_results(name: str, results: dict, *, seed: int | None, command: str) -> Path:
     """Write ``docs/results/NAME.json`` with provenance; returns the path."""
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{name}.json"
+    results_dir().mkdir(parents=True, exist_ok=True)
+    path = results_dir() / f"{name}.json"
     record = {"provenance": provenance(seed=seed, command=command), "results": results}
     path.write_text(json.dumps(record, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     return path
@@ -66,7 +93,7 @@ def machine_line(record: dict) -> str:
 
 def load_results(name: str) -> dict:
     """The committed record ``{"provenance": ..., "results": ...}``."""
-    path = RESULTS_DIR / f"{name}.json"
+    path = results_dir() / f"{name}.json"
     if not path.is_file():
         raise FileNotFoundError(
             f"{path} does not exist: regenerate it with the command named on the page "

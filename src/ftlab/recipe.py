@@ -33,11 +33,14 @@ def lora_config(rank: int = 16, alpha: int | None = None, targets=LORA_TARGETS, 
 # --8<-- [end:lora-config]
 
 
-def cpu_trainer_args(output_dir: Path, *, steps: int, batch_size: int, learning_rate: float, seed: int) -> dict:
+def cpu_trainer_args(
+    output_dir: Path, *, steps: int, batch_size: int, learning_rate: float, seed: int, bf16: bool = False
+) -> dict:
     """Arguments every TRL config here starts from: its GPU-minded defaults undone for a CPU.
 
     TRL's configs default to bf16 and gradient checkpointing; on a CPU
-    without bf16 arithmetic the first is emulated slowly, and the second
+    without bf16 arithmetic the first is emulated slowly (``bf16=True`` asks
+    for autocast, worth it with AMX or AVX-512 BF16), and the second
     trades time for a memory saving a 135M model does not need.  Every step's
     loss is logged (short re-runs are checked against committed runs step by
     step); nothing is saved unless a caller asks; no progress bar or tracker.
@@ -52,7 +55,7 @@ def cpu_trainer_args(output_dir: Path, *, steps: int, batch_size: int, learning_
         report_to="none",
         seed=seed,
         data_seed=seed,
-        bf16=False,
+        bf16=bf16,
         gradient_checkpointing=False,
         use_cpu=True,
         dataloader_num_workers=0,

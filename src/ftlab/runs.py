@@ -23,7 +23,9 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,6 +37,10 @@ TRAINING_STACK = ("torch", "transformers", "peft", "trl")
 # What generates a base model's answers (no adapter, no trainer).
 ANSWERING_STACK = ("torch", "transformers")
 KEY_LENGTH = 12  # hex digits: 48 bits, no collision among a cache's few hundred entries
+# A line a command run by fill_by_command writes on stderr to say how far it has got.
+PROGRESS = "ftlab-progress"
+# A training run's record, written last into its folder: a folder that has it is complete.
+RUN_LOG = "ftlab-run.json"
 
 
 def cache_root() -> Path:
@@ -108,16 +114,76 @@ def fill_by_command(target: Path, command: list[str], *, what: str, check=None) 
     """Run ``command + [folder]`` to fill a fresh folder (see :func:`fill_folder`); ``check(folder)`` may refuse it.
 
     Training runs in a process of its own, so that its peak memory is its own.
+    Its :func:`report_progress` lines draw a progress bar here, on stderr (a
+    terminal's or a notebook's); the rest of its stderr is kept for the error
+    message if it fails.
     """
 
     def run_command(staging: Path) -> None:
-        result = subprocess.run(command + [str(staging)], capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"{what} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
+        returncode, last_lines = _run_with_progress(command + [str(staging)], what)
+        if returncode != 0:
+            raise RuntimeError(f"{what} failed (exit {returncode}):\n" + "".join(last_lines)[-3000:])
         if check is not None:
             check(staging)
 
     return fill_folder(target, run_command)
+
+
+def cached_run(target: Path, command: list[str], *, what: str, fresh: bool = False, check=None) -> Path:
+    """The run folder ``target``, made by ``command`` (see :func:`fill_by_command`) unless already complete."""
+    if (Path(target) / RUN_LOG).is_file() and not fresh:
+        return Path(target)
+    return fill_by_command(target, command, what=what, check=check)
+
+
+def run_log(run: Path) -> dict:
+    """What a training process recorded in its run folder: config, key, losses, times, peak memory."""
+    return json.loads((Path(run) / RUN_LOG).read_text())
+
+
+def write_run_log(folder: Path, log: dict, *, started: float, load_before: float) -> None:
+    """Complete a run folder: ``log`` plus what this process cost, written last.
+
+    ``started`` is this process's ``time.perf_counter()`` at its start and
+    ``load_before`` the 1-minute load average then: other work on the machine
+    slows training down, so how busy it was is kept with the times.
+    """
+    import resource
+    import time
+
+    log = log | {
+        "wall_seconds": time.perf_counter() - started,
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg()[0],
+        # ru_maxrss is in KiB on Linux: the largest resident set this process
+        # reached, model loading and training together.
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    (Path(folder) / RUN_LOG).write_text(json.dumps(log, indent=2))
+
+
+def report_progress(done: int, total: int) -> None:
+    """Called by a command that :func:`fill_by_command` runs: ``done`` of ``total`` steps are over."""
+    print(f"{PROGRESS} {done} {total}", file=sys.stderr, flush=True)
+
+
+def _run_with_progress(argv: list[str], what: str) -> tuple[int, deque]:
+    from tqdm import tqdm
+
+    last_lines: deque = deque(maxlen=100)
+    bar = None
+    with subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as process:
+        for line in process.stderr:
+            if not line.startswith(PROGRESS + " "):
+                last_lines.append(line)
+                continue
+            done, total = map(int, line.split()[1:3])
+            if bar is None:
+                bar = tqdm(total=total, desc=what, unit="step", file=sys.stderr)
+            bar.update(done - bar.n)
+    if bar is not None:
+        bar.close()
+    return process.returncode, last_lines
 
 
 def cached_json(path: Path, make: Callable[[], object], *, matches: Callable[[object], bool] = lambda _: True):

@@ -11,10 +11,19 @@ prints it, and the test run profiles one step again to check its shape.
 
 from __future__ import annotations
 
+# --8<-- [start:profile-imports]
+import dataclasses
 import sys
+import tempfile
+from pathlib import Path
+
+import torch
+from torch.profiler import ProfilerActivity, profile, record_function, schedule
+from transformers import PrinterCallback, TrainerCallback
 
 from ftlab.provenance import load_results, save_results
-from ftlab.train import NAMED_RUNS
+from ftlab.train import NAMED_RUNS, TrainConfig, sft_trainer
+# --8<-- [end:profile-imports]
 
 RESULTS = "03-step-profile"
 COMMAND = "python -m ftlab.stepprofile"
@@ -24,17 +33,6 @@ VOCABULARY_CHUNK = 8192
 
 
 # --8<-- [start:profile]
-import dataclasses
-import tempfile
-from pathlib import Path
-
-import torch
-from torch.profiler import ProfilerActivity, profile, record_function, schedule
-from transformers import PrinterCallback, TrainerCallback
-
-from ftlab.train import TrainConfig, sft_trainer
-
-
 def profile_training(config: TrainConfig, *, warmup: int = 1, active: int = 3):
     """Train ``warmup + active`` steps of ``config``; return the profiler, which saw the last ``active``."""
     with tempfile.TemporaryDirectory() as scratch:

@@ -28,10 +28,9 @@ from pathlib import Path
 from ftlab import cpu, jobs
 from ftlab.model import load_model, model_name
 from ftlab.recipe import LORA_TARGETS, cpu_trainer_args, lora_config
-from ftlab.runs import cache_root, digest, fill_by_command, fingerprint
+from ftlab.runs import cache_root, cached_run, digest, fingerprint, run_log, write_run_log
 from ftlab.task import FINE_TUNED_SYSTEM, TASKS, prompt_for
 
-COMPLETE_MARKER = "ftlab-run.json"
 # Bump when the training code changes what a config produces: cached runs
 # made by older code then stop matching and are trained again.
 RECIPE_VERSION = 3
@@ -40,6 +39,13 @@ RECIPE_VERSION = 3
 # every LoRA matmul to fp32 and back, which doubled QLoRA's step time here, so
 # ftlab.train puts the adapter back in fp32 (page 04 measures both).
 QLORA_ADAPTER_DTYPE = "float32"
+# The ways of computing a step; each field's first value is TRL's own step.
+# These fields came after recipe 3 and enter a run's key only when they differ
+# from it, so the runs (and committed results) made before them keep their keys.
+# With precision="bf16" the frozen base is stored in bf16 for training (autocast
+# would otherwise cast every frozen weight at every step); the adapter stays fp32.
+BF16_FROZEN_DTYPE = "bfloat16"
+STEP_CHOICES = {"logits": ("all", "answer"), "attention": ("sdpa", "eager"), "precision": ("fp32", "bf16")}
 
 
 
@@ -62,6 +68,12 @@ class TrainConfig:
     # optimizer step: each process takes batch_size / processes of them.
     processes: int = 1
     seed: int = 0
+    # How a step is computed (page 03, "Making the step cheap"): "all" is TRL's
+    # own step, which scores every position through the LM head; "answer"
+    # scores only the answer's tokens (ftlab.sft.AnswerOnlySFTTrainer).
+    logits: str = "all"
+    attention: str = "sdpa"  # or "eager": transformers' plain attention
+    precision: str = "fp32"  # or "bf16": autocast, fast only with AMX / AVX-512 BF16
 
     def __post_init__(self):
         if self.task not in TASKS:
@@ -70,8 +82,13 @@ class TrainConfig:
             raise ValueError(f"TrainConfig.method: {self.method!r} is not 'lora' or 'full'")
         if self.quantization not in (None, "nf4"):
             raise ValueError(f"TrainConfig.quantization: {self.quantization!r} is not None or 'nf4'")
+        if self.precision == "bf16" and (self.quantization or self.method == "full"):
+            raise ValueError("TrainConfig.precision: 'bf16' is for a LoRA adapter on a full-precision base only")
         if self.method == "full" and self.quantization:
             raise ValueError("TrainConfig: full fine-tuning of a 4-bit base is not possible; use method='lora'")
+        for field, allowed in STEP_CHOICES.items():
+            if getattr(self, field) not in allowed:
+                raise ValueError(f"TrainConfig.{field}: {getattr(self, field)!r} is not one of {allowed}")
         if self.processes < 1 or self.batch_size % self.processes:
             raise ValueError(
                 f"TrainConfig.processes: {self.processes} process(es) cannot share a batch of "
@@ -94,13 +111,19 @@ class TrainConfig:
 
     def key(self) -> str:
         """Hash of the config, the data, the model and the training stack."""
+        config = dataclasses.asdict(self)
+        for field, (trl_default, *_) in STEP_CHOICES.items():
+            if config[field] == trl_default:
+                del config[field]
         parts = {
-            "config": dataclasses.asdict(self),
+            "config": config,
             "recipe": RECIPE_VERSION,
             "data": digest(jobs.data_dir().joinpath("train.jsonl").read_bytes()),
         }
         if self.quantization:
             parts["adapter_dtype"] = QLORA_ADAPTER_DTYPE
+        if self.precision == "bf16":
+            parts["frozen_dtype"] = BF16_FROZEN_DTYPE
         return fingerprint(parts, model=model_name())
 
 
@@ -205,20 +228,17 @@ def train_adapter(
     if checkpoints_every:
         target = target.with_name(f"{target.name}-every-{checkpoints_every}")
         extra = ["--checkpoints-every", str(checkpoints_every)]
-    if (target / COMPLETE_MARKER).is_file() and not fresh:
-        return target
     command = (launcher or [sys.executable]) + ["-m", "ftlab.train", config.to_json()] + extra
 
     def check_processes(staging: Path) -> None:
-        processes = json.loads((staging / COMPLETE_MARKER).read_text())["processes"]
+        processes = run_log(staging)["processes"]
         if processes != config.processes:
             raise RuntimeError(
                 f"training {config.name()}: the config asks for {config.processes} process(es) but "
                 f"{processes} ran; give a launcher that starts {config.processes}"
             )
 
-    fill_by_command(target, command, what=f"training {config.name()}", check=check_processes)
-    return target
+    return cached_run(target, command, what=f"training {config.name()}", fresh=fresh, check=check_processes)
 
 
 def losses(run: Path) -> list[float]:
@@ -252,14 +272,9 @@ def resolve_config(config: TrainConfig | str) -> TrainConfig:
     return NAMED_RUNS[config]
 
 
-def run_log(path: Path) -> dict:
-    """What the training process recorded: losses, time, tokens, peak memory."""
-    return json.loads((Path(path) / COMPLETE_MARKER).read_text())
-
-
 def _base_model(config: TrainConfig):
     if config.quantization != "nf4":
-        return load_model()
+        return load_model(attn_implementation=config.attention)
     import torch
     from peft import prepare_model_for_kbit_training
     from transformers import BitsAndBytesConfig
@@ -267,7 +282,7 @@ def _base_model(config: TrainConfig):
     quantization = BitsAndBytesConfig(
         load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.float32
     )
-    model, tokenizer = load_model(quantization_config=quantization)
+    model, tokenizer = load_model(quantization_config=quantization, attn_implementation=config.attention)
     # Casts norms to fp32 and enables input gradients; on a GPU it would also
     # turn on gradient checkpointing, which we leave to the trainer config.
     model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
@@ -279,7 +294,7 @@ def _sft_config(config: TrainConfig, output_dir: Path, checkpoints_every: int | 
 
     args = cpu_trainer_args(
         output_dir, steps=config.steps, batch_size=config.batch_size,
-        learning_rate=config.learning_rate, seed=config.seed,
+        learning_rate=config.learning_rate, seed=config.seed, bf16=config.precision == "bf16",
     )
     if checkpoints_every:
         # Only when asked (the time-to-accuracy benchmark); the model alone,
@@ -304,62 +319,62 @@ def _sft_config(config: TrainConfig, output_dir: Path, checkpoints_every: int | 
 
 def sft_trainer(config: TrainConfig, output_dir: Path, checkpoints_every: int | None = None):
     """TRL's ``SFTTrainer`` for a config, ready to ``train()``; its own files go in ``output_dir``."""
+    import torch
     from trl import SFTTrainer
 
+    from ftlab.sft import AnswerOnlySFTTrainer
+
     model, tokenizer = _base_model(config)
+    if config.precision == "bf16":
+        model = model.to(getattr(torch, BF16_FROZEN_DTYPE))
     peft_config = None
     if config.method == "lora":
         peft_config = lora_config(config.rank, config.alpha, config.target_modules)
-    trainer = SFTTrainer(
+    trainer_class = AnswerOnlySFTTrainer if config.logits == "answer" else SFTTrainer
+    trainer = trainer_class(
         model=model,
         args=_sft_config(config, output_dir, checkpoints_every),
         train_dataset=training_dataset(config),
         processing_class=tokenizer,
         peft_config=peft_config,
     )
-    if config.quantization:
-        _cast_adapter(trainer.model, QLORA_ADAPTER_DTYPE)  # before train() builds the optimizer
+    if config.quantization or config.precision == "bf16":
+        _cast_adapter(trainer.model, QLORA_ADAPTER_DTYPE)  # fp32 adapter on a 4- or 16-bit base; before train() builds the optimizer
     return trainer
 
 
 def _train_here(config: TrainConfig, output_dir: Path, checkpoints_every: int | None = None) -> None:
     """The training process itself (run by ``python -m ftlab.train``)."""
-    import resource
+    from ftlab.steplog import StepLog
 
-    started = time.perf_counter()
-    # Other work on the machine slows training down: record how busy it was.
-    load_before = os.getloadavg()[0]
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
     trainer = sft_trainer(config, output_dir / "trainer", checkpoints_every)
+    step_log = StepLog()
+    trainer.add_callback(step_log)
     tokenizer = trainer.processing_class
     trainable, total = _parameter_counts(trainer.model)
     result = trainer.train()
     if checkpoints_every and trainer.accelerator.is_main_process:
         _keep_checkpoints(output_dir / "trainer", output_dir / "checkpoints")
     shutil.rmtree(output_dir / "trainer", ignore_errors=True)
-    if trainer.accelerator.is_main_process:
-        trainer.model.save_pretrained(output_dir)
-        tokenizer.save_pretrained(output_dir)
-        log = {
-            "config": json.loads(config.to_json()),
-            "key": config.key(),
-            "processes": trainer.accelerator.num_processes,
-            "trainable_parameters": trainable,
-            "total_parameters": total,
-            "train_seconds": result.metrics["train_runtime"],
-            "seconds_per_step": result.metrics["train_runtime"] / config.steps,
-            "wall_seconds": time.perf_counter() - started,
-            "load_average_before": load_before,
-            "load_average_after": os.getloadavg()[0],
-            "tokens_seen": _tokens_seen(trainer),
-            "final_loss": result.training_loss,
-            "loss_history": [
-                {"step": e["step"], "loss": e["loss"]} for e in trainer.state.log_history if "loss" in e
-            ],
-            # ru_maxrss is in KiB on Linux: the largest resident set this
-            # process reached, model loading and training together.
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        }
-        (output_dir / COMPLETE_MARKER).write_text(json.dumps(log, indent=2))
+    if not trainer.accelerator.is_main_process:
+        return
+    trainer.model.save_pretrained(output_dir)
+    tokenizer.save_pretrained(output_dir)
+    log = {
+        "config": json.loads(config.to_json()),
+        "key": config.key(),
+        "processes": trainer.accelerator.num_processes,
+        "trainable_parameters": trainable,
+        "total_parameters": total,
+        "train_seconds": result.metrics["train_runtime"],
+        "seconds_per_step": result.metrics["train_runtime"] / config.steps,
+        "tokens_seen": _tokens_seen(trainer),
+        "final_loss": result.training_loss,
+        "step_times": step_log.steps,
+        "loss_history": [{"step": e["step"], "loss": e["loss"]} for e in trainer.state.log_history if "loss" in e],
+    }
+    write_run_log(output_dir, log, started=started, load_before=load_before)
 
 
 def _keep_checkpoints(trainer_dir: Path, into: Path) -> None:
