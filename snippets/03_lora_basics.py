@@ -239,9 +239,9 @@ import dataclasses
 from ftlab.train import first_steps
 
 answer_only = dataclasses.replace(recipe, logits="answer")  # the AnswerOnlySFTTrainer above
-here = first_steps(answer_only, 2)  # trains 2 steps: about half a minute
-print("first two losses, answer-only step here:", [round(loss, 4) for loss in here])
-print("TRL's step, as committed               :", [round(loss, 4) for loss in trl_losses[:2]])
+here = first_steps(answer_only, 3)  # trains 3 steps: about half a minute
+print("first three losses, answer-only step here:", [round(loss, 4) for loss in here])
+print("TRL's step, as committed                 :", [round(loss, 4) for loss in trl_losses[:3]])
 print("the same loss within 1e-4:", all(abs(a - b) < 1e-4 for a, b in zip(here, trl_losses)))
 # --8<-- [end:answer-only-here]
 

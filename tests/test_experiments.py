@@ -76,11 +76,11 @@ def test_the_site_is_found_from_ftlab_site_then_the_checkout_then_the_working_di
     monkeypatch.delenv(provenance.SITE_VARIABLE)
     assert (provenance.site_root() / "mkdocs.yml").is_file()  # the checkout ftlab is installed from
     # An install that copied the package elsewhere: found from the working directory, or a clear error.
-    monkeypatch.setattr(provenance, "__file__", str(tmp_path / "site-packages" / "ftlab" / "provenance.py"))
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(provenance, "__file__", str(tmp_path / "venv" / "lib" / "site-packages" / "ftlab" / "provenance.py"))
+    site = tmp_path / "site"
+    (site / "docs").mkdir(parents=True)
+    monkeypatch.chdir(site / "docs")
     with pytest.raises(FileNotFoundError, match="set FTLAB_SITE"):
         provenance.site_root()
-    (tmp_path / "mkdocs.yml").write_text("site_name: x\n")
-    (tmp_path / "docs").mkdir()
-    monkeypatch.chdir(tmp_path / "docs")
-    assert provenance.site_root() == tmp_path
+    (site / "mkdocs.yml").write_text("site_name: x\n")
+    assert provenance.site_root() == site

@@ -133,7 +133,13 @@ def shown_sections(path: Path) -> dict[str, list[ast.stmt]]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     spans, problems = section_spans(path)
     assert not problems, problems
-    return {name: [node for node in tree.body if first < node.lineno < last] for name, (first, last) in spans.items()}
+    sections = {}
+    for name, (first, last) in spans.items():
+        straddling = [node.lineno for node in tree.body if node.lineno < first < node.end_lineno
+                      or node.lineno < last < node.end_lineno]
+        assert not straddling, f"{path.name}: section {name!r} cuts through the statement on line {straddling[0]}"
+        sections[name] = [node for node in tree.body if first < node.lineno < last]
+    return sections
 
 
 @pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")), ids=lambda p: p.name)

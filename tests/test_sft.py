@@ -24,3 +24,17 @@ def test_answer_only_logits_give_trls_loss(tmp_path):
     answer_loss, answer_batch = first_batch_loss(dataclasses.replace(recipe, logits="answer"), tmp_path / "answer")
     assert torch.equal(trl_batch["input_ids"], answer_batch["input_ids"]), "the two trainers saw different batches"
     assert answer_loss == pytest.approx(trl_loss, abs=1e-5)
+
+
+def test_a_loss_it_does_not_compute_is_refused_not_changed(tmp_path):
+    from trl import SFTConfig
+
+    from ftlab.model import load_model
+    from ftlab.sft import AnswerOnlySFTTrainer
+    from ftlab.train import training_dataset
+
+    model, tokenizer = load_model()
+    args = SFTConfig(output_dir=str(tmp_path), loss_type="dft", max_steps=1, use_cpu=True, bf16=False, report_to="none")
+    with pytest.raises(ValueError, match="remove: loss_type other than 'nll'"):
+        AnswerOnlySFTTrainer(model=model, args=args, train_dataset=training_dataset(NAMED_RUNS["job-roles"]),
+                             processing_class=tokenizer)

@@ -18,7 +18,21 @@ class AnswerOnlySFTTrainer(SFTTrainer):
     few answer tokens only.  Transformers' ``logits_to_keep`` takes a
     boolean mask of the positions to project, so the model skips the rest.
     The loss is TRL's: the answer tokens' mean negative log-likelihood.
+    It covers TRL's plain loss on padded batches, what this site trains
+    with; other losses and packed batches are refused, not silently changed.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        unsupported = {
+            "loss_type other than 'nll'": self.args.loss_type != "nll",
+            "label smoothing": self.label_smoother is not None,
+            "compute_loss_func": self.compute_loss_func is not None,
+            "packing or padding_free": self.args.packing or self.args.padding_free,
+        }
+        if any(unsupported.values()):
+            found = [name for name, present in unsupported.items() if present]
+            raise ValueError(f"AnswerOnlySFTTrainer computes TRL's plain loss only; remove: {', '.join(found)}")
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         next_tokens = inputs["labels"][:, 1:]  # position t is scored on token t + 1
@@ -34,7 +48,8 @@ class AnswerOnlySFTTrainer(SFTTrainer):
         loss = F.cross_entropy(outputs.logits.float(), targets, reduction="sum")
         # Trainer counts the answer tokens of the whole batch, across processes
         # and accumulation steps; DDP then averages the processes' gradients.
-        loss = loss / (len(targets) if num_items_in_batch is None else num_items_in_batch)
+        count = len(targets) if num_items_in_batch is None else num_items_in_batch
+        loss = loss / torch.as_tensor(count).clamp(min=1)  # a batch without answer tokens: 0, not 0 / 0
         if self.args.average_tokens_across_devices and num_items_in_batch is not None:
             loss = loss * self.accelerator.num_processes
         return (loss, outputs) if return_outputs else loss

@@ -109,14 +109,16 @@ class TrainConfig:
             values["target_modules"] = tuple(values["target_modules"])
         return cls(**values)
 
+    def significant_fields(self) -> dict:
+        """The fields as the key sees them: those added after recipe 3 only when they differ from TRL's step."""
+        fields = dataclasses.asdict(self)
+        return {field: value for field, value in fields.items()
+                if field not in STEP_CHOICES or value != STEP_CHOICES[field][0]}
+
     def key(self) -> str:
         """Hash of the config, the data, the model and the training stack."""
-        config = dataclasses.asdict(self)
-        for field, (trl_default, *_) in STEP_CHOICES.items():
-            if config[field] == trl_default:
-                del config[field]
         parts = {
-            "config": config,
+            "config": self.significant_fields(),
             "recipe": RECIPE_VERSION,
             "data": digest(jobs.data_dir().joinpath("train.jsonl").read_bytes()),
         }
