@@ -26,7 +26,13 @@ def test_speed_leaves_out_the_first_step():
     ({"avx2", "avx512f"}, False), ({"avx512_bf16"}, True), ({"amx_bf16", "amx_tile"}, True),
 ])
 def test_bf16_runs_only_where_the_cpu_has_bf16_arithmetic(flags, expected):
-    assert stepspeed.has_bf16_arithmetic(flags) is expected
+    assert stepspeed.has_bf16_arithmetic(flags, environ={}) is expected
+
+
+def test_bf16_is_left_out_when_the_dispatch_is_capped_below_it():
+    from ftlab.cpu import CAPPED_TO_AVX2
+
+    assert stepspeed.has_bf16_arithmetic({"amx_bf16", "avx512_bf16"}, environ=CAPPED_TO_AVX2) is False
 
 
 def test_the_committed_benchmark_describes_the_recipe_as_it_is():

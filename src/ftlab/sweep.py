@@ -47,8 +47,8 @@ def choose(rows: list[dict]) -> dict:
 
 
 def measure() -> dict:
-    rows = []
-    for config in candidates():
+    configs, rows = candidates(), []
+    for config in configs:
         run = train_adapter(config)
         log, score = run_log(run), evaluate(run, "validation")
         low, high = wilson_interval(score.correct, score.total)
@@ -63,7 +63,7 @@ def measure() -> dict:
         print(rows[-1], flush=True)
     chosen = choose(rows)
     return {"step": CHEAP_STEP, "rows": rows, "chosen": {k: chosen[k] for k in ("learning_rate", "steps")},
-            "chosen_reported": report(candidates()[rows.index(chosen)])}
+            "chosen_reported": report(configs[rows.index(chosen)])}
 
 
 def report(config: TrainConfig) -> dict:

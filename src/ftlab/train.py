@@ -37,14 +37,15 @@ RECIPE_VERSION = 3
 # For a 4-bit base, TRL's SFTTrainer stores the LoRA adapter in bf16 (the
 # QLoRA paper's advice for GPUs).  A CPU without bf16 arithmetic converts
 # every LoRA matmul to fp32 and back, which doubled QLoRA's step time here, so
-# ftlab.train puts the adapter back in fp32 (page 04 measures both).
-QLORA_ADAPTER_DTYPE = "float32"
-# The ways of computing a step; each field's first value is TRL's own step.
-# These fields came after recipe 3 and enter a run's key only when they differ
-# from it, so the runs (and committed results) made before them keep their keys.
+# ftlab.train puts the adapter back in fp32 (page 04 measures both).  The same
+# holds for the adapter on a bf16 base (precision="bf16", below).
+ADAPTER_DTYPE = "float32"
 # With precision="bf16" the frozen base is stored in bf16 for training (autocast
 # would otherwise cast every frozen weight at every step); the adapter stays fp32.
 BF16_FROZEN_DTYPE = "bfloat16"
+# The ways of computing a step; each field's first value is TRL's own step.
+# These fields came after recipe 3 and enter a run's key only when they differ
+# from it, so the runs (and committed results) made before them keep their keys.
 STEP_CHOICES = {"logits": ("all", "answer"), "attention": ("sdpa", "eager"), "precision": ("fp32", "bf16")}
 
 
@@ -123,7 +124,7 @@ class TrainConfig:
             "data": digest(jobs.data_dir().joinpath("train.jsonl").read_bytes()),
         }
         if self.quantization:
-            parts["adapter_dtype"] = QLORA_ADAPTER_DTYPE
+            parts["adapter_dtype"] = ADAPTER_DTYPE
         if self.precision == "bf16":
             parts["frozen_dtype"] = BF16_FROZEN_DTYPE
         return fingerprint(parts, model=model_name())
@@ -341,7 +342,8 @@ def sft_trainer(config: TrainConfig, output_dir: Path, checkpoints_every: int | 
         peft_config=peft_config,
     )
     if config.quantization or config.precision == "bf16":
-        _cast_adapter(trainer.model, QLORA_ADAPTER_DTYPE)  # fp32 adapter on a 4- or 16-bit base; before train() builds the optimizer
+        # An fp32 adapter on a 4- or 16-bit base; before train() builds the optimizer.
+        _cast_adapter(trainer.model, ADAPTER_DTYPE)
     return trainer
 
 
