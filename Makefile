@@ -37,7 +37,7 @@ $(STAMP): requirements.lock pyproject.toml
 serve: install
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
-# Unit tests, every code block of every page, every page script run whole,
+# Unit tests, every code block of every page, the notebooks (checked, one run),
 # and a strict site build (tests/test_site.py).
 test: install
 	$(BIN)/python -m pytest

@@ -37,6 +37,7 @@ sys.path.insert(0, str(NETGUARD))
 import sitecustomize  # noqa: E402,F401  (installs the network guard here)
 
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "hooks"))  # site tooling (notebooks.py), not part of the package
 import pages  # noqa: E402
 
 

@@ -85,7 +85,7 @@ LAYERS = (
     {"evaluate", "export", "memory"},
     # what the pages run: preference training, quantization, experiments, servers, commands
     {"preference", "quantize", "ladder", "baselines", "bench", "stepprofile", "stepspeed", "sweep", "call", "serve", "experiments",
-     "cli", "model_cli", "predict_cli", "notebooks", "decide", "__init__", "__main__"},
+     "cli", "model_cli", "predict_cli", "decide", "__init__", "__main__"},
 )
 
 
@@ -128,7 +128,7 @@ def test_every_import_is_at_the_top_of_its_module(path):
 
 def shown_sections(path: Path) -> dict[str, list[ast.stmt]]:
     """The top-level statements inside each ``--8<--`` section of a module."""
-    from ftlab.notebooks import section_spans
+    from notebooks import section_spans
 
     tree = ast.parse(path.read_text(encoding="utf-8"))
     spans, problems = section_spans(path)

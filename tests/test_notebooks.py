@@ -1,15 +1,23 @@
-"""The notebooks the site offers: generated from the page scripts, and executed here.
+"""The notebooks the site offers: generated from the page scripts, and checked here.
 
-Executing a page script's notebook in a fresh kernel is also this suite's
-"run the script whole in a fresh process" check: the kernel is a new
-process of this venv's Python, started from the repository root with the
-test environment (offline, network guard on PYTHONPATH), and every section
-of the script runs in file order; a failing cell fails the test with the
-script line it came from.
+A notebook is its page script's sections in file order, and every one of
+those sections is also a block on its page (``test_every_section_is_on_its_page``),
+so the page test has already run each cell's code, in the same order, with
+the page's other blocks between.  What the page test cannot see is a cell
+that leans on a name only a block *between* them defines (an included
+``src/`` file, say): such a notebook would fail top to bottom.  That is
+checked statically for every notebook (pyflakes' undefined-name analysis of
+the cells joined), and one notebook is executed in a fresh kernel to check
+the machinery itself: the kernel is a new process of this venv's Python,
+started from the repository root with the test environment (offline,
+network guard on PYTHONPATH).  Executing every notebook again cost about
+five minutes of each test run for no code the pages had not run.
 """
 
 from __future__ import annotations
 
+import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -17,14 +25,18 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from pyflakes import messages
+from pyflakes.checker import Checker
 
-from ftlab import notebooks
+import notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = notebooks.page_scripts()
-# Per cell, as the script test allowed per script: the first run of a page
-# trains its models (cached afterwards under FTLAB_CACHE).
-CELL_TIMEOUT_S = 1200
+# The notebook executed in a fresh kernel: the cheapest page, since it checks
+# the kernel and its environment, not the code (the page test runs that).
+EXECUTED = "00_meet_the_model.py"
+CELL_TIMEOUT_S = 600
+UNDEFINED = (messages.UndefinedName, messages.UndefinedLocal, messages.UndefinedExport)
 
 
 def test_every_page_script_is_offered():
@@ -45,9 +57,45 @@ def test_the_kernel_is_this_venvs_python():
     )
 
 
+def shown_sections(script: Path) -> list[str]:
+    """The sections of ``script`` its page includes, in page order."""
+    page = notebooks.including_page(script)
+    text = page.read_text(encoding="utf-8") if page else ""
+    return re.findall(r'--8<-- "%s:([\w-]+)"' % re.escape(script.name), text)
+
+
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
-def test_notebook_runs_top_to_bottom_in_a_fresh_kernel(script, tmp_path):
-    """Replaces running the script whole: same code, fresh process, repository root."""
+def test_every_section_is_on_its_page(script):
+    """So the page test runs every cell's code, in the notebook's order."""
+    spans, problems = notebooks.section_spans(script)
+    assert not problems
+    assert shown_sections(script) == list(spans), (
+        f"{script.relative_to(ROOT)}: its page must include every section once, in file order"
+    )
+
+
+def undefined_names(code: str, filename: str) -> list[str]:
+    """pyflakes' undefined-name findings for ``code``, as 'line: message'."""
+    checker = Checker(ast.parse(code), filename=filename)
+    return [f"{m.lineno}: {m.message % m.message_args}" for m in checker.messages if isinstance(m, UNDEFINED)]
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
+def test_notebook_defines_every_name_it_uses(script):
+    cells = notebooks.code_cells(script)
+    assert undefined_names("\n".join(cell.code for cell in cells), script.name) == [], (
+        f"{script.relative_to(ROOT)}: a cell uses a name no earlier cell defines (line numbers count the joined cells)"
+    )
+
+
+def test_undefined_names_are_found():
+    assert undefined_names("import os\nprint(os.sep, run)\n", "x.py") == ["2: undefined name 'run'"]
+    assert undefined_names("run = 1\nprint(run)\n", "x.py") == []
+
+
+def test_a_notebook_runs_top_to_bottom_in_a_fresh_kernel(tmp_path):
+    """The kernel, its environment and working folder, checked on one notebook."""
+    script = notebooks.SNIPPETS / EXECUTED
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 

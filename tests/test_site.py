@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from ftlab import notebooks
+import notebooks
 from pages import EXECUTED_SYNTAXES, all_pages, load_page
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ftlab.notebooks import hidden_lines, section_spans
+from notebooks import hidden_lines, section_spans
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = sorted((ROOT / "snippets").glob("*.py"))

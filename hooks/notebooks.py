@@ -33,7 +33,7 @@ import nbformat
 
 from ftlab.runs import write_text_atomically
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "snippets"
 DOCS = ROOT / "docs"
 # Outside docs/ on purpose: see the module docstring.
