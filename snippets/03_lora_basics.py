@@ -49,10 +49,12 @@ for rank, targets in [(1, ["q_proj", "v_proj"]), (2, ["q_proj", "v_proj"]), (8, 
 # --8<-- [end:llama-7b]
 
 # --8<-- [start:recipe]
-from ftlab.train import NAMED_RUNS
+from ftlab.train import LR_SCHEDULE, NAMED_RUNS
 
 recipe = NAMED_RUNS["job-roles"]
 for field, value in vars(recipe).items():
+    print(f"{field:<16} {value}")
+for field, value in LR_SCHEDULE.items():  # the same for every run
     print(f"{field:<16} {value}")
 # --8<-- [end:recipe]
 

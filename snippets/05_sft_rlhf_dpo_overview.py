@@ -62,13 +62,10 @@ for finding in validate_file(write_jsonl(broken, folder / "broken.jsonl")).findi
 # --8<-- [end:validate]
 
 # --8<-- [start:configs]
-import dataclasses
-
 from ftlab.preference import RUNS
 
 for name, config in RUNS.items():
-    settings = {field: value for field, value in dataclasses.asdict(config).items() if field != "method"}
-    print(f"{name:6} {settings}")
+    print(f"{name:6} {config.used_settings()}")
 # --8<-- [end:configs]
 
 # --8<-- [start:dpo-history]
@@ -103,6 +100,7 @@ for role in jobs.ROLES:
 # --8<-- [end:dpo-effect]
 
 # --8<-- [start:dpo-by-hand]
+import dataclasses
 import tempfile
 from pathlib import Path
 

@@ -52,8 +52,17 @@ for role, row in zip(lora.labels, lora.confusion):
 # --8<-- [start:compare]
 from ftlab.metrics import compare, correctness
 
+family = []  # every comparison on the 160 test postings: judged together at the end of the page
+
+
+def judged(comparison):
+    """The comparison's verdict, and the comparison kept for the family-wide correction."""
+    family.append(comparison)
+    return comparison.verdict()
+
+
 correct = {name: correctness(golds, score.predictions) for name, score in systems.items()}
-print(compare("base", correct["base, zero-shot"], "LoRA", correct["LoRA, page 03"]).verdict())
+print(judged(compare("base", correct["base, zero-shot"], "LoRA", correct["LoRA, page 03"])))
 # --8<-- [end:compare]
 
 # --8<-- [start:not-significant]
@@ -142,7 +151,7 @@ def committed_correctness(rung: str) -> list[bool]:
 steps_up = [("zero-shot", "instructions"), ("instructions", "few-shot"), ("few-shot", "retrieval few-shot"),
             ("retrieval few-shot", "LoRA"), ("LoRA", "QLoRA"), ("LoRA", "full fine-tuning")]
 for lower, higher in steps_up:
-    print(compare(lower, committed_correctness(lower), higher, committed_correctness(higher)).verdict())
+    print(judged(compare(lower, committed_correctness(lower), higher, committed_correctness(higher))))
 # --8<-- [end:ladder-compare]
 
 # --8<-- [start:nearest-vote]
@@ -154,8 +163,8 @@ votes = [Counter(example["role"] for example in near).most_common(1)[0][0] for n
 vote_correct = [vote == gold for vote, gold in zip(votes, golds)]
 print(f"vote of the {SHOTS} nearest training postings: {sum(vote_correct)}/{len(test)} = "
       f"{sum(vote_correct) / len(test):.1%}")
-print(compare("nearest-posting vote", vote_correct,
-              "retrieval few-shot", committed_correctness("retrieval few-shot")).verdict())
+print(judged(compare("nearest-posting vote", vote_correct,
+                     "retrieval few-shot", committed_correctness("retrieval few-shot"))))
 # --8<-- [end:nearest-vote]
 
 # --8<-- [start:longer-lora]
@@ -166,8 +175,8 @@ longer_correct = correctness(golds, score_from_answers(longer["answers"], test).
 longer_name = f"LoRA, {longer['steps']} steps"
 print(f"{longer_name}: {sum(longer_correct)}/{len(test)} = {sum(longer_correct) / len(test):.1%}")
 for rung in ("LoRA", "retrieval few-shot", "full fine-tuning"):
-    print(compare(rung, committed_correctness(rung), longer_name, longer_correct).verdict())
-print(compare("nearest-posting vote", vote_correct, longer_name, longer_correct).verdict())
+    print(judged(compare(rung, committed_correctness(rung), longer_name, longer_correct)))
+print(judged(compare("nearest-posting vote", vote_correct, longer_name, longer_correct)))
 # --8<-- [end:longer-lora]
 
 # --8<-- [start:baselines]
@@ -195,8 +204,22 @@ for name, run in refit.items():
 for name, run in runs.items():
     baseline_correct = correctness(golds, run["predictions"])
     for rung, rung_correct in (("LoRA", committed_correctness("LoRA")), (longer_name, longer_correct)):
-        print(compare(name, baseline_correct, rung, rung_correct).verdict())
+        print(judged(compare(name, baseline_correct, rung, rung_correct)))
 # --8<-- [end:baselines-compare]
+
+# --8<-- [start:holm]
+from ftlab.metrics import SIGNIFICANCE_LEVEL, holm
+
+# Holm's correction over the whole family, so that the chance of even one
+# false "significant" among them stays at 5%.
+adjusted = holm([comparison.mcnemar.p_value for comparison in family])
+print(f"{len(family)} comparisons on the same {len(test)} test postings")
+print(f"{'B vs A':60} {'McNemar p':>9} {'Holm p':>8}  at 5%")
+for comparison, p_holm in sorted(zip(family, adjusted), key=lambda pair: pair[0].mcnemar.p_value):
+    pair = f"{comparison.name_b} vs {comparison.name_a}"
+    verdict = "significant" if p_holm < SIGNIFICANCE_LEVEL else "not significant"
+    print(f"{pair:60} {comparison.mcnemar.p_value:9.2g} {p_holm:8.2g}  {verdict}")
+# --8<-- [end:holm]
 
 # --8<-- [start:head-first-steps]
 import tempfile

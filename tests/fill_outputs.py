@@ -19,7 +19,7 @@ import pages  # noqa: E402
 from run_page import run_block  # noqa: E402
 
 MARKER = "<!--pytest-codeblocks:expected-output-->"
-FENCE = re.compile(r"^```(python|bash|sh)\s*$")
+FENCE = re.compile(r"^(\s*)```(python|bash|sh)\s*$")  # indented inside a collapsed note, too
 
 
 def run_blocks(page: pages.Page) -> list[str]:
@@ -43,9 +43,11 @@ def fill(path: Path, outputs: list[str]) -> str:
         line = lines[index]
         result.append(line)
         index += 1
-        if FENCE.match(line):
+        fence = FENCE.match(line)
+        if fence:
+            indent = fence.group(1)
             block_number += 1
-            while not lines[index].startswith("```"):
+            while not lines[index].strip().startswith("```"):
                 result.append(lines[index])
                 index += 1
             result.append(lines[index])
@@ -57,9 +59,11 @@ def fill(path: Path, outputs: list[str]) -> str:
                 result += lines[index : gap + 1]
                 result.append(lines[gap + 1])  # the opening ```text
                 end = gap + 2
-                while not lines[end].startswith("```"):
+                while not lines[end].strip().startswith("```"):
                     end += 1
-                result.append(outputs[block_number])
+                output = outputs[block_number]
+                result.append("".join(indent + out if out.strip() else out
+                                      for out in output.splitlines(keepends=True)))
                 index = end
     return "".join(result)
 

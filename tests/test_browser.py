@@ -50,6 +50,7 @@ LORA_PAGE = "03-lora-basics/"
 # Hosts pages may link to (links are not followed: the test runs offline).
 KNOWN_OUTSIDE_HOSTS = {
     "squidfunk.github.io", "huggingface.co",
+    "arxiv.org",  # the papers the pages rest on
     "127.0.0.1:8000",  # the home page names the address `make serve` uses
 }
 
@@ -257,6 +258,39 @@ def _distinctive_word(page_html: str) -> str:
     words = re.findall(r"[A-Za-z][A-Za-z-]{3,}", re.sub(r"<[^>]+>", " ", title.group(1)))
     assert words, f"no search term in page 03's title {title.group(1)!r}"
     return words[0]
+
+
+def pages_holding(site: Path, marker: str) -> list[str]:
+    return [page for page in site_pages(site) if marker in (site / page / "index.html").read_text(encoding="utf-8")]
+
+
+def test_every_diagram_is_drawn_from_the_sites_own_mermaid(site, base_url, browser):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    pages = pages_holding(site, 'class="mermaid"')
+    assert "05-sft-dpo-rlhf/" in pages, "page 05's RLHF diagram is missing"
+    for page in pages:
+        visit(browser, base_url + page)
+        # Material swaps each <pre class="mermaid"> for a drawn <div class="mermaid">.
+        drawn = "return [...document.querySelectorAll('.mermaid')].map(e => [e.tagName, e.getBoundingClientRect().height])"
+        WebDriverWait(browser, WAIT_S).until(lambda d: all(tag == "DIV" for tag, _ in d.execute_script(drawn)))
+        assert all(height > 100 for _, height in browser.execute_script(drawn)), f"{page}: a diagram has no height"
+        assert not [url for url in requested_urls(browser) if "mermaid" in url and not url.startswith(base_url)]
+
+
+def test_collapsed_notes_start_closed_and_open_on_a_click(site, base_url, browser):
+    from selenium.webdriver.common.by import By
+
+    pages = pages_holding(site, "<details")
+    assert {"04-quantization/", "06-evaluation/", "07-scaling/"} <= set(pages)
+    visit(browser, base_url + "06-evaluation/")
+    notes = browser.find_elements(By.CSS_SELECTOR, "details")
+    assert notes and not any(note.get_attribute("open") for note in notes), "a collapsed note starts open"
+    code = notes[0].find_element(By.CSS_SELECTOR, "pre")
+    assert not code.is_displayed()
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", notes[0])
+    notes[0].find_element(By.TAG_NAME, "summary").click()
+    assert notes[0].get_attribute("open") is not None and code.is_displayed()
 
 
 def test_light_dark_toggle_switches_the_scheme(base_url, browser):

@@ -19,6 +19,7 @@ from ftlab.metrics import (
     classification_report,
     compare,
     correctness,
+    holm,
     mcnemar,
     paired_bootstrap,
     wilson_interval,
@@ -288,3 +289,25 @@ def test_verdict_names_the_better_system_when_it_is_a():
 def test_compare_rejects_systems_scored_on_different_items():
     with pytest.raises(ValueError, match="compare: .*correct_a has 160, correct_b has 159"):
         compare("base", A_160, "fine-tuned", B_160[:-1])
+
+
+# --------------------------------------------------------------------------- holm
+
+
+def test_holm_multiplies_the_sorted_p_values_by_m_down_to_1_and_keeps_them_monotone():
+    # m = 4, ascending: 0.005*4, 0.01*3, 0.03*2, then 0.04*1 raised to 0.06 (monotone).
+    assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm([0.5, 0.9]) == [1.0, 1.0]
+    assert holm([]) == []
+
+
+def test_holm_agrees_with_the_rejections_of_the_step_down_procedure():
+    p_values = [0.001, 0.011, 0.02, 0.04, 0.3]
+    rejected = [p < 0.05 for p in holm(p_values)]
+    # By hand: 0.001 < 0.05/5, 0.011 < 0.05/4, 0.02 >= 0.05/3 stops the procedure.
+    assert rejected == [True, True, False, False, False]
+
+
+def test_holm_rejects_values_that_are_not_probabilities():
+    with pytest.raises(ValueError, match="holm: p-values must lie in"):
+        holm([0.2, 1.5])

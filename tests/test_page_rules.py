@@ -26,8 +26,8 @@ def run_site(tmp_path: Path, page: str, snippet: str = GOOD_SNIPPET) -> subproce
     shutil.copy(ROOT / "conftest.py", tmp_path)
     shutil.copy(ROOT / "mkdocs.yml", tmp_path)
     # mkdocs.yml names a hook by path; loading the config imports it.
-    (tmp_path / "src" / "ftlab").mkdir(parents=True)
-    shutil.copy(ROOT / "src" / "ftlab" / "notebooks.py", tmp_path / "src" / "ftlab")
+    (tmp_path / "src").mkdir()
+    shutil.copytree(ROOT / "hooks", tmp_path / "hooks")
     shutil.copytree(ROOT / "tests" / "netguard", tmp_path / "tests" / "netguard")
     shutil.copy(ROOT / "tests" / "pages.py", tmp_path / "tests")
     (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    tolerance: see tests/pages.py\n")

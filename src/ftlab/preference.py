@@ -113,6 +113,12 @@ class PreferenceConfig:
                 f"(steps={self.steps}, batch_size={self.batch_size}, pairs={self.pairs})"
             )
 
+    def used_settings(self) -> dict:
+        """The fields this method's trainer reads (``beta`` is DPO's; GRPO runs with TRL's ``beta=0``)."""
+        unused = {"dpo": {"generations"}, "reward": {"beta", "start_steps", "generations"}, "grpo": {"beta"}}
+        return {field: value for field, value in dataclasses.asdict(self).items()
+                if field != "method" and field not in unused[self.method]}
+
     def key(self) -> str:
         """Hash of the config, the model, the SFT run it starts from, the data and the training stack.
 

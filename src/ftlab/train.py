@@ -47,6 +47,9 @@ BF16_FROZEN_DTYPE = "bfloat16"
 # These fields came after recipe 3 and enter a run's key only when they differ
 # from it, so the runs (and committed results) made before them keep their keys.
 STEP_CHOICES = {"logits": ("all", "answer"), "attention": ("sdpa", "eager"), "precision": ("fp32", "bf16")}
+# The learning-rate schedule of every SFT run: up over the first steps, then
+# down in a straight line to 0 at the last step (first_steps() relies on it).
+LR_SCHEDULE = {"lr_scheduler_type": "linear", "warmup_steps": 2}
 
 
 
@@ -305,8 +308,7 @@ def _sft_config(config: TrainConfig, output_dir: Path, checkpoints_every: int | 
         args.update(save_strategy="steps", save_steps=checkpoints_every, save_only_model=True)
     return SFTConfig(
         **args,
-        lr_scheduler_type="linear",
-        warmup_steps=2,  # first_steps() relies on this schedule
+        **LR_SCHEDULE,
         max_length=config.max_length,
         # Batches of similar length: less padding, which is pure wasted work.
         train_sampling_strategy="group_by_length",
