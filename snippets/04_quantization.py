@@ -56,10 +56,10 @@ for name, row in rows.items():
 import tempfile
 from pathlib import Path
 
-from ftlab.quantize import scatter_svg
+from ftlab.charts import labelled_scatter
 
 points = [(name, round(row["stored"].total / MB, 1), round(row["perplexity"], 2)) for name, row in rows.items()]
-svg = scatter_svg(points, x_label="stored weights (MB)", y_label="perplexity on the held-out text")
+svg = labelled_scatter(points, x_label="stored weights (MB)", y_label="perplexity on the held-out text")
 plot = Path(tempfile.gettempdir()) / "04-precision.svg"  # open it in a browser: this CPU's rows
 plot.write_text(svg)
 print(f"{plot.name}: (stored MB, perplexity) of", ", ".join(f"{name} ({x}, {y:.2f})" for name, x, y in points))

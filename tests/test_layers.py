@@ -76,7 +76,7 @@ def test_an_import_inside_a_function_counts():
 LAYERS = (
     # foundations: versions, the CPU, the one cache key and atomic writes, the
     # LoRA and trainer settings every run shares, text similarity, provenance
-    {"versions", "cpu", "similarity", "recipe", "runs", "provenance"},
+    {"versions", "cpu", "similarity", "recipe", "runs", "provenance", "charts"},
     # the running example: data set, offline model, task facts, scores, file checks
     {"jobs", "model", "task", "metrics", "validate"},
     # asking a model for answers; training it
@@ -84,7 +84,7 @@ LAYERS = (
     # scoring runs; merging an adapter; memory arithmetic
     {"evaluate", "export", "memory"},
     # what the pages run: preference training, quantization, experiments, servers, commands
-    {"preference", "quantize", "ladder", "baselines", "bench", "stepprofile", "stepspeed", "sweep", "call", "serve", "experiments",
+    {"preference", "quantize", "ladder", "baselines", "bench", "stepprofile", "stepspeed", "sweep", "call", "serve", "experiments", "figures",
      "cli", "model_cli", "predict_cli", "decide", "__init__", "__main__"},
 )
 

@@ -17,12 +17,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from ftlab import quantize
+from ftlab import charts, quantize
 from ftlab.provenance import load_results
 
 # The re-measured NF4/fp32 speed ratio may be this many times larger or
@@ -68,27 +67,17 @@ def test_perplexity_refuses_a_text_longer_than_the_model_reads():
         quantize.perplexity(Model(), tokenizer, "five tokens of text here")
 
 
-def test_the_plot_is_valid_svg_and_the_same_every_time():
-    points = [("fp32", 538.1, 29.49), ("nf4", 173.1, 36.82)]
-    svg = quantize.scatter_svg(points, x_label="MB", y_label="perplexity")
-    assert svg == quantize.scatter_svg(points, x_label="MB", y_label="perplexity")
-    root = ET.fromstring(svg)
-    assert len(root.findall("{http://www.w3.org/2000/svg}circle")) == 2
-    with pytest.raises(ValueError, match="no points"):
-        quantize.scatter_svg([], x_label="x", y_label="y")
-
-
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "04-quantization.md"
 PICTURE = PAGE.parent / "assets" / "04-precision.svg"
 
 
 def test_the_pages_picture_is_drawn_from_the_points_the_page_shows():
-    """The committed picture is scatter_svg of the plot block's shown output; FTLAB_REDRAW=1 redraws it."""
+    """The committed picture is labelled_scatter of the plot block's shown output; FTLAB_REDRAW=1 redraws it."""
     shown = next(line for line in PAGE.read_text(encoding="utf-8").splitlines()
                  if line.startswith("04-precision.svg: (stored MB, perplexity) of "))
     points = [(name, float(x), float(y)) for name, x, y in re.findall(r"([\w-]+) \(([\d.]+), ([\d.]+)\)", shown)]
     assert [name for name, _, _ in points] == list(quantize.PRECISIONS)
-    svg = quantize.scatter_svg(points, x_label="stored weights (MB)", y_label="perplexity on the held-out text")
+    svg = charts.labelled_scatter(points, x_label="stored weights (MB)", y_label="perplexity on the held-out text")
     if os.environ.get("FTLAB_REDRAW") == "1":
         PICTURE.write_text(svg, encoding="utf-8")
     assert PICTURE.read_text(encoding="utf-8") == svg, (

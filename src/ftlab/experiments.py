@@ -17,6 +17,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
+from ftlab import figures
 from ftlab.provenance import site_root
 
 
@@ -109,9 +110,16 @@ def readme_table() -> str:
 
 
 def run_experiment(experiment: Experiment) -> int:
-    """Run one experiment in a process of its own, from the repository's root; its exit status."""
+    """Run one experiment in a process of its own, from the repository's root; its exit status.
+
+    The charts drawn from its results file (``ftlab.figures``) are redrawn after it.
+    """
     print(f"== {experiment.name}: {experiment.command}", flush=True)
-    return subprocess.run([sys.executable, *experiment.argv], cwd=site_root()).returncode
+    status = subprocess.run([sys.executable, *experiment.argv], cwd=site_root()).returncode
+    if status == 0:
+        for name in figures.redraw(experiment.results):
+            print(f"redrew docs/assets/{name}", flush=True)
+    return status
 
 
 def add_arguments(parser) -> None:

@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 from ftlab import jobs
-from ftlab.provenance import assets_dir
 
 # --8<-- [start:prompts]
 PROMPT_RUNGS = ("zero-shot", "instructions", "few-shot", "retrieval few-shot")
@@ -343,7 +342,6 @@ def measure(records: list[dict] | None = None) -> dict:
         print(_line(row), flush=True)
     results = {"postings": len(records), "latency_postings": len(timed), "rows": rows, "answers": answers}
     save_results(LADDER_RESULTS, results, seed=0, command=LADDER_COMMAND)
-    write_plots(results)
     return results
 
 
@@ -356,108 +354,12 @@ def _line(row: dict) -> str:
     )
 
 
-# --------------------------------------------------------------------------- plots
-
-
-PLOT = "06-ladder.svg"  # in docs/assets (ftlab.provenance.assets_dir)
-
-
-def interval_svg(rows: list[tuple[str, float, float, float]], *, x_label: str, width: int = 640) -> str:
-    """Horizontal dots with 95% intervals, one row per ``(label, value, low, high)``; values in 0..1."""
-    if not rows:
-        raise ValueError("interval_svg: no rows")
-    left, right, top, row_height = 150, 30, 20, 28
-    height = top + row_height * len(rows) + 45
-
-    def px(x: float) -> float:
-        return round(left + x * (width - left - right), 1)
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'font-family="sans-serif" font-size="12">',
-        f'<rect width="{width}" height="{height}" fill="white"/>',
-    ]
-    axis_y = top + row_height * len(rows)
-    parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{width - right}" y2="{axis_y}" stroke="black"/>')
-    for tick in range(0, 11, 2):
-        x = px(tick / 10)
-        parts.append(f'<line x1="{x}" y1="{top}" x2="{x}" y2="{axis_y}" stroke="#ddd"/>')
-        parts.append(f'<text x="{x}" y="{axis_y + 16}" text-anchor="middle">{tick * 10}%</text>')
-    parts.append(f'<text x="{(left + width - right) / 2}" y="{height - 8}" text-anchor="middle">{x_label}</text>')
-    for index, (label, value, low, high) in enumerate(rows):
-        y = top + row_height * index + row_height / 2
-        parts.append(f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{label}</text>')
-        parts.append(f'<line x1="{px(low)}" y1="{y}" x2="{px(high)}" y2="{y}" stroke="#3f51b5" stroke-width="2"/>')
-        parts.append(f'<circle cx="{px(value)}" cy="{y}" r="4" fill="#3f51b5"/>')
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
-
-
-def confusion_svg(report, *, title: str, cell: int = 38) -> str:
-    """A confusion matrix as a heat map: rows are gold roles, columns predicted ones (plus unparsed)."""
-    labels, columns, counts = report.labels, report.columns, report.confusion
-    left, top = 150, 150
-    width, height = left + cell * len(columns) + 20, top + cell * len(labels) + 20
-    largest = max(int(counts.max()), 1)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'font-family="sans-serif" font-size="12">',
-        f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="{left}" y="16" font-weight="bold">{title}</text>',
-        f'<text x="{left - 8}" y="{top - 8}" text-anchor="end">gold \u2193  predicted \u2192</text>',
-    ]
-    for j, column in enumerate(columns):
-        x = left + cell * j + cell / 2
-        parts.append(f'<text x="{x}" y="{top - 8}" transform="rotate(-60 {x} {top - 8})">{column}</text>')
-    for i, label in enumerate(labels):
-        y = top + cell * i
-        parts.append(f'<text x="{left - 8}" y="{y + cell / 2 + 4}" text-anchor="end">{label}</text>')
-        for j in range(len(columns)):
-            count = int(counts[i][j])
-            shade = round(1 - count / largest, 3)  # white (0) to full blue (largest)
-            fill = f"rgb({round(63 + 192 * shade)},{round(81 + 174 * shade)},{round(181 + 74 * shade)})"
-            text = "white" if shade < 0.5 else "black"
-            parts.append(f'<rect x="{left + cell * j}" y="{y}" width="{cell}" height="{cell}" fill="{fill}" '
-                         f'stroke="#ccc"/>')
-            if count:
-                parts.append(f'<text x="{left + cell * j + cell / 2}" y="{y + cell / 2 + 4}" '
-                             f'text-anchor="middle" fill="{text}">{count}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
-
-
-CONFUSION_PLOT = "06-confusion-lora.svg"
-
-
-def ladder_svg(rows: list[dict]) -> str:
-    points = [(row["rung"], row["accuracy"], *row["interval"]) for row in rows]
-    return interval_svg(points, x_label="accuracy on the 160 test postings, with 95% interval")
-
-
-def lora_confusion_svg(answers: list[str], records: list[dict]) -> str:
-    """The LoRA rung's confusion matrix, from its committed answers."""
-    from ftlab.metrics import classification_report
-    from ftlab.predict import score_from_answers
-
-    predictions = score_from_answers(answers, records).predictions
-    report = classification_report([r["role"] for r in records], predictions)
-    return confusion_svg(report, title="LoRA (page 03) on the 160 test postings")
-
-
-def write_plots(results: dict) -> None:
-    """The ladder's plot and the LoRA confusion matrix: pure functions of the results file."""
-    assets_dir().mkdir(parents=True, exist_ok=True)
-    (assets_dir() / PLOT).write_text(ladder_svg(results["rows"]))
-    (assets_dir() / CONFUSION_PLOT).write_text(lora_confusion_svg(results["answers"]["LoRA"], jobs.load_split("test")))
-
-
 # --------------------------------------------------------------------------- learning curve
 
 
 CURVE_RESULTS = "06-learning-curve"
 CURVE_COMMAND = "python -m ftlab.ladder curve"
 CURVE_SIZES = (25, 50, 100, 500, None)  # None: the whole train split (page 03's run)
-CURVE_PLOT = "06-learning-curve.svg"
 
 
 def curve_configs() -> dict:
@@ -491,10 +393,6 @@ def measure_curve() -> dict:
         print(rows[-1], flush=True)
     results = {"steps": configs[None].steps, "batch_size": configs[None].batch_size, "rows": rows}
     save_results(CURVE_RESULTS, results, seed=0, command=CURVE_COMMAND)
-    (assets_dir() / CURVE_PLOT).write_text(interval_svg(
-        [(f"{row['examples']} examples", row["accuracy"], *row["interval"]) for row in rows],
-        x_label="LoRA accuracy on the 160 test postings (24 steps of 8), with 95% interval",
-    ))
     return results
 
 
