@@ -314,18 +314,13 @@ print(f"{llama7b.params / 1e9:.2f}B parameters, {llama7b.linear_params / 1e9:.2f
 # --8<-- [end:llama7b-shape]
 
 # --8<-- [start:seven-b]
-ways = {
-    "full fine-tuning, fp32": Setup(method="full", weights="fp32"),
-    "LoRA r=16, bf16 base": Setup(weights="bf16", other_bytes=2, activation_bytes=2),
-    "QLoRA r=16, NF4+DQ base": Setup(bf16_autocast=True),
-    "  + 8-bit paged AdamW": Setup(bf16_autocast=True, optimizer="adamw-8bit"),
-    "  + rest kept in bf16": Setup(bf16_autocast=True, optimizer="adamw-8bit", other_bytes=2),
-}
+from ftlab.memory import SEVEN_B_WAYS
+
 columns = {"weights": "weights", "quant_constants": "scales", "trainable": "trained",
            "gradients": "grads", "optimizer": "optim", "activations": "activ", "optimizer_step": "step"}
 print("GiB at batch 1, 512 tokens, gradient checkpointing (total: activ or step, whichever is larger)")
 print(f"{'':24}" + "".join(f"{title:>8}" for title in columns.values()) + f"{'total':>8}")
-for label, setup in ways.items():
+for label, setup in SEVEN_B_WAYS.items():
     parts = estimate(llama7b, setup)
     print(f"{label:24}" + "".join(f"{getattr(parts, c) / GiB:8.2f}" for c in columns) + f"{parts.total / GiB:8.2f}")
 # --8<-- [end:seven-b]

@@ -16,6 +16,7 @@ import io
 import matplotlib
 from cycler import cycler
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 # The site's accent colour first (Material's indigo), then matplotlib's defaults.
@@ -139,16 +140,18 @@ def labelled_scatter(points: list[tuple[str, float, float]], *, x_label: str, y_
 
 
 def stacked_bars(bars: dict[str, dict[str, float]], *, x_label: str, title: str = "",
-                 line: tuple[float, str] | None = None) -> str:
+                 line: tuple[float, str] | None = None, x_max: float | None = None) -> str:
     """Horizontal bars, one per ``name: {part: size}``, parts stacked in the order given.
 
-    ``line``: ``(x, label)`` draws a dashed vertical line (a budget to compare with).
+    Each bar's total is written at its end.  ``line``: ``(x, label)`` draws a
+    dashed vertical line (a budget to compare with).  ``x_max`` cuts the axis
+    there; a longer bar is cut too, with its total written at the edge.
     """
     if not bars:
         raise ValueError("stacked_bars: no bars")
     parts = list(next(iter(bars.values())))
     with style():
-        figure = new_figure(6.8, 1.4 + 0.42 * len(bars))
+        figure = new_figure(6.8, 1.8 + 0.42 * len(bars))
         axes = figure.add_subplot()
         names = list(bars)[::-1]  # the first bar on top
         starts = [0.0] * len(names)
@@ -156,10 +159,17 @@ def stacked_bars(bars: dict[str, dict[str, float]], *, x_label: str, title: str 
             sizes = [bars[name][part] for name in names]
             axes.barh(names, sizes, left=starts, label=part, color=COLOURS[index % len(COLOURS)], height=0.6)
             starts = [start + size for start, size in zip(starts, sizes)]
+        for y, total in enumerate(starts):
+            cut = x_max is not None and total > x_max
+            axes.annotate(f"{total:.1f}" + (" \u2192" if cut else ""), (min(total, x_max or total), y),
+                          xytext=(-4 if cut else 4, 0), textcoords="offset points", va="center",
+                          ha="right" if cut else "left", color="white" if cut else "black")
         if line:
             axes.axvline(line[0], color="black", linestyle="--", linewidth=1)
             axes.annotate(line[1], (line[0], len(names) - 0.5), xytext=(4, 0), textcoords="offset points")
-        axes.legend(frameon=False, ncols=min(len(parts), 4), loc="lower right")
+        if x_max is not None:
+            axes.set_xlim(0, x_max)
+        figure.legend(frameon=False, ncols=3, loc="outside lower center")
         _label(axes, x_label, "", title)
     return to_svg(figure)
 
@@ -175,3 +185,34 @@ def _label(axes, x_label: str, y_label: str, title: str) -> None:
     axes.set_ylabel(y_label)
     if title:
         axes.set_title(title, loc="left")
+
+
+def lora_update(d: int, k: int, r: int, *, layer: str) -> str:
+    """LoRA's picture, to scale: the frozen ``d x k`` weight W beside the trained ``B (d x r)`` and ``A (r x k)``."""
+    with style():
+        figure = new_figure(7.2, 3.0)
+        axes = figure.add_subplot()
+        gap = 0.18 * k
+
+        def box(x, width, height, colour, label):
+            axes.add_patch(Rectangle((x, d - height), width, height, facecolor=colour,
+                                                        edgecolor="black", linewidth=0.8))
+            axes.text(x + width / 2, -0.06 * d, label, ha="center", va="top")
+
+        box(0, k, d, "#cfd8dc", f"W: {d} x {k}\nfrozen")
+        axes.text(k + gap / 2, d / 2, "+", ha="center", va="center", fontsize=18)
+        x_b = k + gap
+        box(x_b, r, d, COLOURS[1], f"B: {d} x {r}\ntrained,\nstarts at 0")
+        axes.text(x_b + r + gap / 4, d - r / 2, "\u00b7", ha="center", va="center", fontsize=18)
+        x_a = x_b + r + gap / 2
+        box(x_a, k, r, COLOURS[0], f"A: {r} x {k}, trained")
+        axes.text(x_a, d * 0.45,
+                  f"the layer computes W\u00b7x + (alpha / r)\u00b7B\u00b7A\u00b7x\n"
+                  f"trained: r\u00b7(d + k) = {r * (d + k):,} numbers\nfrozen: d\u00b7k = {d * k:,}",
+                  ha="left", va="center", linespacing=1.6)
+        axes.set_title(f"LoRA on one {layer} layer, drawn to scale (r = {r})", loc="left")
+        axes.set_xlim(-0.02 * k, x_a + k * 1.02)
+        axes.set_ylim(-0.35 * d, d * 1.02)
+        axes.set_aspect("equal")
+        axes.axis("off")
+    return to_svg(figure)

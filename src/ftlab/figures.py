@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ftlab import charts, jobs
+from ftlab.memory import SEVEN_B_WAYS, estimate, llama2_7b_config, shape_of, smollm2_config
+from ftlab.model import ensure_converted
 from ftlab.metrics import classification_report
 from ftlab.predict import score_from_answers
 from ftlab.provenance import assets_dir, load_results
+from ftlab.train import NAMED_RUNS
 
 TEST_POSTINGS = "the 160 test postings"
 
@@ -28,8 +31,8 @@ TEST_POSTINGS = "the 160 test postings"
 @dataclass(frozen=True)
 class Chart:
     name: str  # the file in docs/assets
-    results: str  # the docs/results file it is drawn from
-    draw: Callable[[dict], str]  # that file's "results" -> SVG text
+    results: str | None  # the docs/results file it is drawn from (None: computed, no file)
+    draw: Callable[..., str]  # that file's "results" -> SVG text (no argument when results is None)
     page: str
 
 
@@ -69,6 +72,30 @@ def dpo_history(results: dict) -> str:
     )
 
 
+def lora_picture() -> str:
+    """Page 03: page 03's rank on one of SmolLM2's attention projections (q_proj: hidden size x hidden size)."""
+    ensure_converted()
+    hidden = smollm2_config().hidden_size
+    return charts.lora_update(hidden, hidden, NAMED_RUNS["job-roles"].rank, layer="q_proj")
+
+
+def seven_b_memory() -> str:
+    """Page 04: the estimated peak of each way of fine-tuning a 7B model, part by part, against 24 GiB."""
+    shape, gib = shape_of(llama2_7b_config()), 2**30
+    bars = {}
+    for label, setup in SEVEN_B_WAYS.items():
+        parts = estimate(shape, setup)
+        bars[label.strip()] = {
+            "weights and scales": (parts.weights + parts.quant_constants) / gib,
+            "trained weights": parts.trainable / gib,
+            "gradients": parts.gradients / gib,
+            "optimizer state": parts.optimizer / gib,
+            "activations or optimizer step": max(parts.activations, parts.optimizer_step) / gib,
+        }
+    return charts.stacked_bars(bars, x_label="estimated GiB at batch 1, 512 tokens, gradient checkpointing",
+                               line=(24, "24 GiB card"), x_max=30)
+
+
 def ladder(results: dict) -> str:
     """Page 06: every rung's accuracy with its 95% interval."""
     rows = [(row["rung"], row["accuracy"], *row["interval"]) for row in results["rows"]]
@@ -93,8 +120,10 @@ def learning_curve(results: dict) -> str:
 
 
 CHARTS = (
+    Chart("03-lora-update.svg", None, lora_picture, "03"),
     Chart("03-step-losses.svg", "03-step-speed", step_losses, "03"),
     Chart("03-time-to-accuracy.svg", "03-lora", time_to_accuracy, "03"),
+    Chart("04-memory-7b.svg", None, seven_b_memory, "04"),
     Chart("05-dpo-history.svg", "05-preference", dpo_history, "05"),
     Chart("06-ladder.svg", "06-ladder", ladder, "06"),
     Chart("06-confusion-lora.svg", "06-ladder", lora_confusion, "06"),
@@ -103,8 +132,8 @@ CHARTS = (
 
 
 def drawn(chart: Chart) -> str:
-    """The chart as its committed results draw it now."""
-    return chart.draw(load_results(chart.results)["results"])
+    """The chart as its committed results (or its computation) draw it now."""
+    return chart.draw(load_results(chart.results)["results"]) if chart.results else chart.draw()
 
 
 def redraw(results_name: str | None = None) -> list[str]:

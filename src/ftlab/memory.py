@@ -567,6 +567,18 @@ def llama2_7b_config():
 # --8<-- [end:llama7b]
 
 
+# --8<-- [start:seven-b-ways]
+# The ways of fine-tuning a 7B model page 04 compares, at batch 1 and 512 tokens.
+SEVEN_B_WAYS = {
+    "full fine-tuning, fp32": Setup(method="full", weights="fp32"),
+    "LoRA r=16, bf16 base": Setup(weights="bf16", other_bytes=2, activation_bytes=2),
+    "QLoRA r=16, NF4+DQ base": Setup(bf16_autocast=True),
+    "  + 8-bit paged AdamW": Setup(bf16_autocast=True, optimizer="adamw-8bit"),
+    "  + rest kept in bf16": Setup(bf16_autocast=True, optimizer="adamw-8bit", other_bytes=2),
+}
+# --8<-- [end:seven-b-ways]
+
+
 def smollm2_config(path: str | None = None):
     """The site's model's config (from the converted copy, or a config.json path)."""
     from transformers import AutoConfig
