@@ -92,6 +92,11 @@ EXPERIMENTS = (
         "(learning rate chosen on validation), every prediction", "06, 01",
     ),
     Experiment(
+        "page-costs", "page-costs", ("-m", "ftlab.pagecosts"),
+        "every page's code run in a process of its own, pages in order from an empty cache: seconds and "
+        "peak memory per page (each page's cost box)", "all",
+    ),
+    Experiment(
         "serving", "08-serving", ("-m", "ftlab.call", "measure"),
         "every test posting through the server, 200 requests at 1, 4 and 8 at a time, "
         "the same postings in-process", "08",
