@@ -18,7 +18,7 @@ This module is also the MkDocs hook that puts the notebooks on the site
 ``.cache/notebooks/`` (outside ``docs/``, so ``mkdocs serve`` does not see
 its own output as a change and rebuild forever) and registers them as pages
 for mkdocs-jupyter, which renders them without executing anything.  The test
-run executes them (tests/test_notebooks.py).
+run checks them and executes one (tests/test_notebooks.py).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The notebooks the site offers: generated from the page scripts, and checked here.
 
 A notebook is its page script's sections in file order, and every one of
-those sections is also a block on its page (``test_every_section_is_on_its_page``),
-so the page test has already run each cell's code, in the same order, with
+those sections is also a block on its page, in that order (the rule
+section-order-on-page, tests/test_snippets.py), so the page test has already run each cell's code, in the same order, with
 the page's other blocks between.  What the page test cannot see is a cell
 that leans on a name only a block *between* them defines (an included
 ``src/`` file, say): such a notebook would fail top to bottom.  That is
@@ -17,7 +17,6 @@ five minutes of each test run for no code the pages had not run.
 from __future__ import annotations
 
 import ast
-import re
 import shutil
 import subprocess
 import sys
@@ -54,23 +53,6 @@ def test_the_kernel_is_this_venvs_python():
     assert command[0] == sys.executable, (
         f"kernel '{manager.kernel_name}' ({manager.kernel_spec.resource_dir}) would run "
         f"{command[0]}, not this venv's {sys.executable}; remove the shadowing kernel spec"
-    )
-
-
-def shown_sections(script: Path) -> list[str]:
-    """The sections of ``script`` its page includes, in page order."""
-    page = notebooks.including_page(script)
-    text = page.read_text(encoding="utf-8") if page else ""
-    return re.findall(r'--8<-- "%s:([\w-]+)"' % re.escape(script.name), text)
-
-
-@pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
-def test_every_section_is_on_its_page(script):
-    """So the page test runs every cell's code, in the notebook's order."""
-    spans, problems = notebooks.section_spans(script)
-    assert not problems
-    assert shown_sections(script) == list(spans), (
-        f"{script.relative_to(ROOT)}: its page must include every section once, in file order"
     )
 
 

@@ -93,7 +93,7 @@ def test_every_notebook_cell_is_code_the_pages_run(site):
 
     Its cells are not whole page blocks (a section holding a nested section
     becomes several cells), so each must be a consecutive run of lines of a
-    block the page tests executed.  tests/test_notebooks.py executes them too.
+    block the page tests executed.  tests/test_notebooks.py checks them and runs one.
     """
     code, _ = executed_texts()
     pages = notebook_pages(site)

@@ -41,7 +41,7 @@ def run_one(page: str, cache: Path) -> dict:
     return {
         "page": page,
         "seconds": round(time.perf_counter() - started, 1),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024),  # Linux reports kilobytes
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),  # Linux reports KiB; MiB, as runs.write_run_log
         "exit_status": os.waitstatus_to_exitcode(status),
     }
 
@@ -63,7 +63,7 @@ def cost_sentence(row: dict, machine: str) -> str:
     minutes = row["seconds"] / 60
     duration = "Under a minute" if minutes < 1 else f"About {round(minutes)} min"
     return (f"{duration} on {machine}, after the pages before it, from an empty cache; "
-            f"peak memory {row['peak_rss_mb'] / 1000:.1f} GB")
+            f"peak memory {row['peak_rss_mb'] / 1024:.1f} GB")  # MiB to GiB, as page 03's table shows peaks
 
 
 def committed_sentences() -> dict[str, str]:
