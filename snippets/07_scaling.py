@@ -2,7 +2,9 @@
 
 Accelerate config files for data parallel (DDP), FSDP and DeepSpeed, checked
 against accelerate's own parsers; then page 03's LoRA training launched as two
-processes on this machine's CPU, compared with the one-process run.
+processes on this machine's CPU, compared with the one-process run.  The
+launching and measuring code is ftlab.scaling's (the page shows it); the
+measurement itself is ``python -m ftlab measure scaling``.
 """
 
 # --8<-- [start:check-configs]
@@ -33,9 +35,10 @@ for path in sorted(CONFIGS.glob("*.yaml")):
 # --8<-- [end:check-configs]
 
 # --8<-- [start:count-processes]
-import socket
 import subprocess
 import tempfile
+
+from ftlab.scaling import free_port
 
 # One write per line: the processes share one pipe, and a line written in
 # pieces by two processes at once could come out interleaved.
@@ -45,13 +48,6 @@ state = PartialState(cpu=True)
 sys.stdout.write(f"{state.process_index} {state.num_processes} {state.backend}\\n")
 sys.stdout.flush()
 """
-
-
-def free_port() -> int:
-    """A port for the processes to meet on (another run may hold the default)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def processes_started(options: list[str]) -> str:
@@ -70,67 +66,17 @@ for options in (["--cpu", "--num_processes", "2"], ["--config_file", "snippets/c
 # --8<-- [end:count-processes]
 
 # --8<-- [start:launch]
-from dataclasses import replace
-
-from ftlab.train import NAMED_RUNS, run_log, train_adapter
-
-
-def split_over_two(config):
-    """The same run by two processes: each takes half of every batch of 8 postings."""
-    return replace(config, processes=2)
-
-
-def ddp_launcher() -> list[str]:
-    """The command that starts two training processes (``train_adapter`` appends ``-m ftlab.train ...``)."""
-    return [
-        "accelerate", "launch", "--config_file", "snippets/configs/ddp_cpu.yaml",
-        "--main_process_port", str(free_port()),
-    ]
-
-
-def train_both(config) -> tuple[Path, Path]:
-    """``config`` trained by one process, and by two processes launched by accelerate."""
-    # Both runs are cached under FTLAB_CACHE by a key of their config, like every run on the site.
-    return train_adapter(config), train_adapter(split_over_two(config), launcher=ddp_launcher())
-
-
+from ftlab.scaling import split_over_two
+from ftlab.train import NAMED_RUNS
 
 two = split_over_two(NAMED_RUNS["job-roles"])
 print(f"{two.processes} processes x {two.batch_size // two.processes} postings = {two.batch_size} per step, "
       f"{two.steps} steps")
 # --8<-- [end:launch]
 
-# --8<-- [start:compare]
-import json
-
-from safetensors import safe_open
-
-from ftlab.evaluate import evaluate
-
-
-def adapter_shape(run: Path) -> tuple:
-    """What kind of adapter a run saved: type, rank, target modules, tensor shapes."""
-    config = json.loads((run / "adapter_config.json").read_text())
-    with safe_open(str(run / "adapter_model.safetensors"), framework="pt") as weights:
-        shapes = {name: tuple(weights.get_slice(name).get_shape()) for name in weights.keys()}
-    return config["peft_type"], config["r"], sorted(config["target_modules"]), shapes
-
-
-def compare(single_run: Path, ddp_run: Path) -> dict:
-    """Same kind of adapter?  How far apart are the accuracies on the 160 test postings?"""
-    one, two = evaluate(single_run), evaluate(ddp_run)
-    return {
-        "same_kind_of_adapter": adapter_shape(single_run) == adapter_shape(ddp_run),
-        "test_accuracies": [one.accuracy, two.accuracy],
-        "accuracy_gap": round(abs(one.accuracy - two.accuracy), 4),
-        "same_answers": sum(a == b for a, b in zip(one.answers, two.answers)),
-        "postings": one.total,
-    }
-
-# --8<-- [end:compare]
-
 # --8<-- [start:first-steps]
-from ftlab.train import first_steps, losses
+from ftlab.scaling import ddp_launcher
+from ftlab.train import first_steps, losses, train_adapter
 
 STEPS = 4  # the first 4 losses do not depend on the run's length (see first_steps)
 one_process = losses(train_adapter("job-roles"))[:STEPS]  # page 03's run, from the cache
@@ -141,100 +87,6 @@ for step, (one, two) in enumerate(zip(one_process, two_processes), start=1):
 worst = max(abs(two - one) / one for one, two in zip(one_process, two_processes))
 print(f"2 processes reproduce 1 process's losses within 1%: {worst < 0.01}")
 # --8<-- [end:first-steps]
-
-# --8<-- [start:measure]
-import os
-import shutil
-import sys
-
-from ftlab.provenance import save_results
-from ftlab.evaluate import evaluate
-from ftlab.train import run_dir
-
-
-def result_row(run: Path, test_accuracy: float, load_before: float) -> dict:
-    log = run_log(run)
-    return {
-        "processes": log["processes"],
-        "batch_per_process": log["config"]["batch_size"] // log["processes"],
-        "steps": log["config"]["steps"],
-        "seconds_per_step": round(log["seconds_per_step"], 2),
-        "train_seconds": round(log["train_seconds"], 1),
-        "wall_seconds": round(log["wall_seconds"], 1),  # with start-up and model loading
-        "final_loss": round(log["final_loss"], 4),
-        "test_accuracy": round(test_accuracy, 4),
-        "load_average_before": round(load_before, 2),  # other work slows a run down
-        "run_key": log["key"],  # config, data, model and versions it was trained with
-    }
-
-
-def measure() -> None:
-    """Train both runs again, back to back, and write docs/results/scaling.json.
-
-    With ``--reuse``, runs already in the cache are not trained again: their
-    logs hold the times (and the load average) of when they were trained.
-    """
-    full_recipe = NAMED_RUNS["job-roles"]  # page 03's run, all 24 steps
-    if "--reuse" not in sys.argv:
-        for config in (full_recipe, split_over_two(full_recipe)):
-            shutil.rmtree(run_dir(config), ignore_errors=True)  # time fresh runs, not the cache
-    runs = train_both(full_recipe)
-    rows = [result_row(run, evaluate(run).accuracy, run_log(run)["load_average_before"]) for run in runs]
-    save_results("scaling", {"runs": rows, "comparison": compare(*runs)}, seed=full_recipe.seed,
-                 command="python snippets/07_scaling.py --measure")
-
-
-if "--measure" in sys.argv:
-    measure()
-# --8<-- [end:measure]
-
-# --8<-- [start:gpu]
-import contextlib
-import tempfile
-
-import torch
-
-
-@contextlib.contextmanager
-def trainer_on_the_gpu():
-    """ftlab.train pins SFTConfig(use_cpu=True) for the CI machine; lift that one setting."""
-    import trl
-
-    pinned = trl.SFTConfig
-
-    class OnTheGPU(pinned):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **{**kwargs, "use_cpu": False})
-
-    trl.SFTConfig = OnTheGPU
-    try:
-        yield
-    finally:
-        trl.SFTConfig = pinned
-
-
-def measure_gpu() -> None:
-    """Page 03's run, unchanged, on one CUDA GPU: writes docs/results/scaling_gpu.json."""
-    from ftlab import jobs, train
-    from ftlab.predict import score
-    from ftlab.train import load_trained
-
-    if not torch.cuda.is_available():
-        raise SystemExit("--measure-gpu needs a CUDA GPU")
-    with tempfile.TemporaryDirectory() as out, trainer_on_the_gpu():
-        load_before = os.getloadavg()[0]
-        train.main([NAMED_RUNS["job-roles"].to_json(), out])  # in this process, so the override applies
-        assert torch.cuda.max_memory_allocated() > 0, "training did not use the GPU"
-        accuracy = score(*load_trained(Path(out)), jobs.load_split("test")).accuracy
-        row = result_row(Path(out), accuracy, load_before)
-    row["peak_gpu_memory_mb"] = round(torch.cuda.max_memory_allocated() / 2**20)
-    save_results("scaling_gpu", {"runs": [row]}, seed=NAMED_RUNS["job-roles"].seed,
-                 command="python snippets/07_scaling.py --measure-gpu")
-
-
-if "--measure-gpu" in sys.argv:
-    measure_gpu()
-# --8<-- [end:gpu]
 
 # --8<-- [start:results]
 from ftlab.provenance import load_results, machine_line

@@ -18,9 +18,14 @@ def test_each_committed_file_was_written_by_its_experiments_command(experiment):
     path = results_dir() / f"{experiment.results}.json"
     assert path.is_file(), f"{path} is missing: run python -m ftlab measure {experiment.name}"
     made = json.loads(path.read_text(encoding="utf-8"))["provenance"]
-    assert made["command"] == experiment.command, (
+    assert made["command"] == (experiment.committed_by or experiment.command), (
         f"{path}: written by {made['command']!r}, but the registry runs {experiment.command!r}"
     )
+
+
+def test_only_a_cuda_experiment_may_keep_a_file_an_older_command_wrote():
+    # A CPU experiment can always be re-run here; a GPU one waits for a GPU.
+    assert all(e.needs_cuda for e in EXPERIMENTS if e.committed_by)
 
 
 def test_every_committed_results_file_is_registered():

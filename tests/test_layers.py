@@ -84,7 +84,7 @@ LAYERS = (
     # scoring runs; merging an adapter; memory arithmetic
     {"evaluate", "export", "memory"},
     # what the pages run: preference training, quantization, experiments, servers, commands
-    {"preference", "quantize", "ladder", "baselines", "bench", "stepprofile", "stepspeed", "sweep", "call", "serve", "experiments", "figures", "pagecosts",
+    {"preference", "quantize", "ladder", "baselines", "bench", "stepprofile", "stepspeed", "sweep", "scaling", "call", "serve", "experiments", "figures", "pagecosts",
      "cli", "model_cli", "predict_cli", "decide", "__init__", "__main__"},
 )
 

@@ -1,7 +1,7 @@
 """Page 07's committed timings against the current recipe and this test run's own runs.
 
 The page prints docs/results/scaling.json (written by
-``python snippets/07_scaling.py --measure``, which trains page 03's full
+``python -m ftlab measure scaling``, which trains page 03's full
 24-step run with one and with two processes; too long for every test run).
 Here the committed runs must be the current recipe: their cache keys (config,
 data, model, library versions) equal the ones this checkout computes, so
@@ -10,14 +10,13 @@ changing the recipe without re-measuring fails here.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from ftlab.provenance import load_results
+from ftlab.scaling import split_over_two
 from ftlab.train import NAMED_RUNS
 
-REGENERATE = "regenerate with: python snippets/07_scaling.py --measure"
+REGENERATE = "regenerate with: python -m ftlab measure scaling"
 
 
 @pytest.fixture(scope="module")
@@ -40,4 +39,4 @@ def test_the_committed_cpu_runs_used_the_current_recipe(committed):
     recipe = NAMED_RUNS["job-roles"]
     assert committed[1]["run_key"] == recipe.key(), f"page 03's recipe changed since it was timed; {REGENERATE}"
     # The page's two-process run: the same recipe, each batch split between 2 processes.
-    assert committed[2]["run_key"] == replace(recipe, processes=2).key(), REGENERATE
+    assert committed[2]["run_key"] == split_over_two(recipe).key(), REGENERATE

@@ -29,6 +29,9 @@ class Experiment:
     writes: str  # what the file holds, for the README
     pages: str
     needs_cuda: bool = False
+    # The command recorded in the committed file, when an older command wrote
+    # it (the file says so; the next run of ``command`` replaces it).
+    committed_by: str | None = None
 
     @property
     def command(self) -> str:
@@ -66,12 +69,15 @@ EXPERIMENTS = (
         "measured peak GPU memory of training steps (7B QLoRA, SmolLM2 LoRA) against the estimate", "04", needs_cuda=True,
     ),
     Experiment(
-        "scaling", "scaling", ("snippets/07_scaling.py", "--measure"),
+        "scaling", "scaling", ("-m", "ftlab.scaling"),
         "page 03's run with 1 and 2 processes", "07",
     ),
     Experiment(
-        "scaling-gpu", "scaling_gpu", ("snippets/07_scaling.py", "--measure-gpu"),
+        "scaling-gpu", "scaling_gpu", ("-m", "ftlab.scaling", "--gpu"),
         "page 03's recipe on a GPU: s/step, peak GPU memory, accuracy", "07", needs_cuda=True,
+        # Measured before the code moved from snippets/07_scaling.py into
+        # ftlab.scaling; no GPU has been lent since to measure it again.
+        committed_by="python snippets/07_scaling.py --measure-gpu",
     ),
     Experiment(
         "preference", "05-preference", ("-m", "ftlab.preference", "measure"),

@@ -202,14 +202,11 @@ def answer_with_prompts(rung: str, records: list[dict], model, tokenizer, retrie
 
 def answer_with_trained(rung: str, model, tokenizer, records: list[dict]) -> Answers:
     """Answers of a fine-tuned model: the bare posting, no instruction (page 03's prompt)."""
-    from ftlab.predict import ask
-    from ftlab.task import prompt_for
+    from ftlab.predict import answer_tokens
+    from ftlab.task import FINE_TUNED_SYSTEM, prompt_for
 
-    texts = [r["text"] for r in records]
-    started = time.perf_counter()
-    answers = ask(model, tokenizer, texts)
-    prompts = [prompt_for(text) for text in texts]
-    return Answers(rung, answers, _prompt_tokens(tokenizer, prompts), time.perf_counter() - started)
+    conversations = [prompt_for(r["text"], system=FINE_TUNED_SYSTEM) for r in records]
+    return _timed_answers(rung, model, tokenizer, conversations, answer_tokens(FINE_TUNED_SYSTEM))
 
 
 def _timed_answers(rung: str, model, tokenizer, conversations: list[list[dict]], max_new_tokens: int) -> Answers:

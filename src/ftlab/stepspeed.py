@@ -87,7 +87,6 @@ def measure() -> dict:
     for row in rows.values():
         row["speedup"] = round(row["tokens_per_second"] / baseline, 2)
     return {
-        "cpu_isa": cpu.hardware_isa(),
         "matmul_peak_gflops": {k: round(v / 1e9, 1) for k, v in peaks.items()},
         "variants": rows,
         "skipped": skipped,

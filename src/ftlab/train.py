@@ -14,6 +14,7 @@ Run one by hand::
 (that is also the entry point ``accelerate launch`` uses for 2 processes).
 """
 
+# --8<-- [start:imports]
 from __future__ import annotations
 
 import dataclasses
@@ -30,7 +31,9 @@ from ftlab.model import load_model, model_name
 from ftlab.recipe import LORA_TARGETS, cpu_trainer_args, lora_config
 from ftlab.runs import cache_root, cached_run, digest, fingerprint, run_log, write_run_log
 from ftlab.task import FINE_TUNED_SYSTEM, TASKS, prompt_for
+# --8<-- [end:imports]
 
+# --8<-- [start:constants]
 # Bump when the training code changes what a config produces: cached runs
 # made by older code then stop matching and are trained again.
 RECIPE_VERSION = 3
@@ -50,7 +53,7 @@ STEP_CHOICES = {"logits": ("all", "answer"), "attention": ("sdpa", "eager"), "pr
 # The learning-rate schedule of every SFT run: up over the first steps, then
 # down in a straight line to 0 at the last step (first_steps() relies on it).
 LR_SCHEDULE = {"lr_scheduler_type": "linear", "warmup_steps": 2}
-
+# --8<-- [end:constants]
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,7 @@ NAMED_RUNS = {
 # --------------------------------------------------------------------------- data
 
 
+# --8<-- [start:dataset]
 def training_records(config: TrainConfig) -> list[dict]:
     """The train split, or a balanced subset of it for learning curves."""
     records = jobs.load_split("train")
@@ -186,6 +190,7 @@ def training_dataset(config: TrainConfig):
     from datasets import Dataset
 
     return Dataset.from_list([to_prompt_completion(r, config.task) for r in training_records(config)])
+# --8<-- [end:dataset]
 
 
 # --------------------------------------------------------------------------- training
@@ -278,6 +283,7 @@ def resolve_config(config: TrainConfig | str) -> TrainConfig:
     return NAMED_RUNS[config]
 
 
+# --8<-- [start:trainer]
 def _base_model(config: TrainConfig):
     if config.quantization != "nf4":
         return load_model(attn_implementation=config.attention)
@@ -295,13 +301,15 @@ def _base_model(config: TrainConfig):
     return model, tokenizer
 
 
-def _sft_config(config: TrainConfig, output_dir: Path, checkpoints_every: int | None = None):
+def _sft_config(config: TrainConfig, output_dir: Path, checkpoints_every: int | None = None, device: str = "cpu"):
     from trl import SFTConfig
 
     args = cpu_trainer_args(
         output_dir, steps=config.steps, batch_size=config.batch_size,
         learning_rate=config.learning_rate, seed=config.seed, bf16=config.precision == "bf16",
     )
+    if device == "cuda":
+        args["use_cpu"] = False  # page 07's GPU measurement: the same recipe, on the GPU
     if checkpoints_every:
         # Only when asked (the time-to-accuracy benchmark); the model alone,
         # since nothing resumes from them.
@@ -322,8 +330,11 @@ def _sft_config(config: TrainConfig, output_dir: Path, checkpoints_every: int | 
     )
 
 
-def sft_trainer(config: TrainConfig, output_dir: Path, checkpoints_every: int | None = None):
-    """TRL's ``SFTTrainer`` for a config, ready to ``train()``; its own files go in ``output_dir``."""
+def sft_trainer(config: TrainConfig, output_dir: Path, checkpoints_every: int | None = None, device: str = "cpu"):
+    """TRL's ``SFTTrainer`` for a config, ready to ``train()``; its own files go in ``output_dir``.
+
+    ``device="cuda"`` trains on a GPU (page 07's measurement); everything else here runs on the CPU.
+    """
     import torch
     from trl import SFTTrainer
 
@@ -338,7 +349,7 @@ def sft_trainer(config: TrainConfig, output_dir: Path, checkpoints_every: int | 
     trainer_class = AnswerOnlySFTTrainer if config.logits == "answer" else SFTTrainer
     trainer = trainer_class(
         model=model,
-        args=_sft_config(config, output_dir, checkpoints_every),
+        args=_sft_config(config, output_dir, checkpoints_every, device),
         train_dataset=training_dataset(config),
         processing_class=tokenizer,
         peft_config=peft_config,
@@ -349,12 +360,14 @@ def sft_trainer(config: TrainConfig, output_dir: Path, checkpoints_every: int | 
     return trainer
 
 
-def _train_here(config: TrainConfig, output_dir: Path, checkpoints_every: int | None = None) -> None:
+def _train_here(
+    config: TrainConfig, output_dir: Path, checkpoints_every: int | None = None, device: str = "cpu"
+) -> None:
     """The training process itself (run by ``python -m ftlab.train``)."""
     from ftlab.steplog import StepLog
 
     started, load_before = time.perf_counter(), os.getloadavg()[0]
-    trainer = sft_trainer(config, output_dir / "trainer", checkpoints_every)
+    trainer = sft_trainer(config, output_dir / "trainer", checkpoints_every, device)
     step_log = StepLog()
     trainer.add_callback(step_log)
     tokenizer = trainer.processing_class
@@ -380,6 +393,10 @@ def _train_here(config: TrainConfig, output_dir: Path, checkpoints_every: int | 
         "step_times": step_log.steps,
         "loss_history": [{"step": e["step"], "loss": e["loss"]} for e in trainer.state.log_history if "loss" in e],
     }
+    if device == "cuda":
+        import torch
+
+        log["peak_gpu_memory_mb"] = torch.cuda.max_memory_allocated() / 2**20
     write_run_log(output_dir, log, started=started, load_before=load_before)
 
 
@@ -388,12 +405,6 @@ def _keep_checkpoints(trainer_dir: Path, into: Path) -> None:
     into.mkdir()
     for folder in sorted(trainer_dir.glob("checkpoint-*")):
         os.replace(folder, into / f"step-{folder.name.split('-')[1]}")
-
-
-def checkpoints(run: Path) -> dict[int, Path]:
-    """The kept checkpoints of a run, by step (empty if it kept none)."""
-    found = {int(folder.name.split("-")[1]): folder for folder in (run / "checkpoints").glob("step-*")}
-    return dict(sorted(found.items()))  # by step number: "step-120" sorts before "step-40" as text
 
 
 def _cast_adapter(model, dtype: str) -> None:
@@ -414,6 +425,13 @@ def _parameter_counts(model) -> tuple[int, int]:
 def _tokens_seen(trainer) -> int | None:
     seen = getattr(trainer.state, "num_input_tokens_seen", None)
     return int(seen) if seen else None
+# --8<-- [end:trainer]
+
+
+def checkpoints(run: Path) -> dict[int, Path]:
+    """The kept checkpoints of a run, by step (empty if it kept none)."""
+    found = {int(folder.name.split("-")[1]): folder for folder in (run / "checkpoints").glob("step-*")}
+    return dict(sorted(found.items()))  # by step number: "step-120" sorts before "step-40" as text
 
 
 def load_trained(run: Path | TrainConfig | str, *, checkpoint: int | None = None):
@@ -454,8 +472,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("config_json")
     parser.add_argument("output_dir", type=Path)
     parser.add_argument("--checkpoints-every", type=int, metavar="N")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="where to train (cuda: page 07's GPU measurement)")
     args = parser.parse_args(argv)
-    _train_here(TrainConfig.from_json(args.config_json), args.output_dir, args.checkpoints_every)
+    _train_here(TrainConfig.from_json(args.config_json), args.output_dir, args.checkpoints_every, args.device)
     return 0
 
 
