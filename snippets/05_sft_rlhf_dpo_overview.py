@@ -65,7 +65,7 @@ for finding in validate_file(write_jsonl(broken, folder / "broken.jsonl")).findi
 from ftlab.preference import RUNS
 
 for name, config in RUNS.items():
-    print(f"{name:6} {config.used_settings()}")
+    print(f"{name:8} {config.used_settings()}")
 # --8<-- [end:configs]
 
 # --8<-- [start:dpo-history]
@@ -98,6 +98,23 @@ print(f"{'role':18} {'rejected in pairs':>17} {'answered by SFT':>15} {'after DP
 for role in jobs.ROLES:
     print(f"{role:18} {rejected_as[role]:17} {said_before[role]:15} {said_after[role]:9}")
 # --8<-- [end:dpo-effect]
+
+# --8<-- [start:dpo-rates]
+from ftlab.preference import RUNS
+
+runs = measured["results"]["runs"]
+print(f"{'learning rate':>13} {'loss':>6} {'margin':>6} {'test accuracy':>13} {'vs SFT':>7} {'McNemar p':>9} "
+      f"{'Frontend answers':>16}")
+for name in ("dpo-5e-6", "dpo-5e-5", "dpo"):
+    last_four = runs[name]["history"][-4:]  # steps 9-12: one step's 4 pairs are a noisy sample
+    loss = sum(entry["loss"] for entry in last_four) / 4
+    margin = sum(entry["rewards/margins"] for entry in last_four) / 4
+    scored = score_from_answers(runs[name]["test"]["answers"], test)
+    gap = compare("SFT", correctness(golds, sft.predictions), name, correctness(golds, scored.predictions))
+    print(f"{RUNS[name].learning_rate:>13g} {loss:6.3f} {margin:6.2f} {scored.accuracy:13.1%} "
+          f"{100 * gap.bootstrap.difference:+7.1f} {gap.mcnemar.p_value:9.3g} "
+          f"{scored.predictions.count('Frontend Engineer'):16}")
+# --8<-- [end:dpo-rates]
 
 # --8<-- [start:dpo-by-hand]
 import dataclasses
@@ -163,10 +180,9 @@ print(f"after {RUNS['grpo'].steps} GRPO steps:     {after_grpo.summary()}")
 # --8<-- [end:grpo]
 
 # --8<-- [start:compare-methods]
-from ftlab.provenance import load_results, machine_line
+from ftlab.provenance import machine_line
 
-page_03_bench = load_results("03-lora")  # page 03's benchmark, a separate run of its own
-sft_run = page_03_bench["results"]["runs"]["LoRA"]
+sft_run = measured["results"]["sft"]  # page 03's recipe, timed in the same measurement
 methods = [
     ("SFT (LoRA)", "prompt + answer", "1 + adapter", 8, sft_run),
     ("DPO (LoRA)", "prompt + 2 answers", "1 + 2 adapters", 2 * dpo["config"]["batch_size"], dpo),
@@ -177,7 +193,6 @@ methods = [
 print(f"{'method':13} {'data per example':18} {'models':>14} {'seqs/step':>9} {'s/step':>6} {'peak RSS MB':>11}")
 for name, data, models, sequences, row in methods:
     print(f"{name:13} {data:18} {models:>14} {sequences:9} {row['seconds_per_step']:6.1f} {row['peak_rss_mb']:11.0f}")
-for rows, record in (("SFT", page_03_bench), ("the others", measured)):
-    source = record["provenance"]
-    print(f"{rows}: {machine_line(record)}, {source['date']}; regenerate: {source['command']}")
+print(f"all four: {machine_line(measured)}, {measured['provenance']['date']}; "
+      f"regenerate: {measured['provenance']['command']}")
 # --8<-- [end:compare-methods]

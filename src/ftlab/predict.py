@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ftlab.task import FINE_TUNED_SYSTEM, TASKS, complies, parse_label, prompt_for
 
 
+# --8<-- [start:generate]
 def generate_answers(
     model, tokenizer, conversations: list[list[dict]], *, batch_size: int = 16, max_new_tokens: int = 8
 ) -> list[str]:
@@ -32,6 +33,7 @@ def generate_answers(
         new_tokens = output[:, inputs["input_ids"].shape[1] :]
         answers += tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
     return [a.strip() for a in answers]
+# --8<-- [end:generate]
 
 
 @dataclass

@@ -146,6 +146,9 @@ class PreferenceConfig:
 RUNS = {
     # DPO continues page 03's adapter; the reference is that adapter, frozen.
     "dpo": PreferenceConfig(),
+    # The same DPO run at the rates DPO recipes usually use: 10x and 100x lower.
+    "dpo-5e-5": PreferenceConfig(learning_rate=5e-5),
+    "dpo-5e-6": PreferenceConfig(learning_rate=5e-6),
     "reward": PreferenceConfig(method="reward", batch_size=8),
     # GRPO starts from a 6-step adapter (page 04's short run): right on about
     # 40% of postings, so there is room for the reward to rise.
@@ -362,7 +365,10 @@ def measure(names: list[str] | None = None) -> dict:
     from ftlab.evaluate import evaluate
     from ftlab.train import train_adapter
 
-    rows = load_results(RESULTS)["results"]["runs"] if names else {}
+    committed = load_results(RESULTS)["results"] if names else {}
+    rows = committed.get("runs", {})
+    # Page 05 compares the methods' step times with SFT's: all timed in one run of this command.
+    sft = committed.get("sft") or _sft_row(train_adapter(RUNS["dpo"].start_run(), fresh=True))
     for name, config in RUNS.items():
         if names and name not in names:
             continue
@@ -380,7 +386,7 @@ def measure(names: list[str] | None = None) -> dict:
             "history": [{k: round(v, 4) if isinstance(v, float) else v for k, v in entry.items()}
                         for entry in log["history"]],
         }
-        if name in ("dpo", "grpo"):
+        if config.method in ("dpo", "grpo"):
             row["test"] = _test_row(evaluate_continued(run))
             row["start_test"] = _test_row(evaluate(train_adapter(config.start_run())))  # the adapter it continued
         if name == "reward":
@@ -388,8 +394,24 @@ def measure(names: list[str] | None = None) -> dict:
             row["held_out_trl_accuracy"] = round(log["held_out_trl_accuracy"], 4)
         rows[name] = row
         print(name, {k: v for k, v in row.items() if k not in ("history", "test", "start_test")}, flush=True)
-        save_results(RESULTS, {"runs": rows}, seed=0, command=COMMAND)  # after each run: a long job keeps its part
+        save_results(RESULTS, {"sft": sft, "runs": rows}, seed=0, command=COMMAND)  # a long job keeps its part
     return rows
+
+
+def _sft_row(run: Path) -> dict:
+    """Page 03's SFT run, timed in the same measurement as the preference runs."""
+    import datetime
+
+    log = run_log(run)
+    return {
+        "config": log["config"],
+        "key": log["key"],
+        "seconds_per_step": round(log["seconds_per_step"], 2),
+        "train_seconds": round(log["train_seconds"], 1),
+        "peak_rss_mb": round(log["peak_rss_mb"]),
+        "load_average_before": round(log["load_average_before"], 2),
+        "measured": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
 
 
 def main(argv: list[str]) -> int:

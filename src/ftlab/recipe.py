@@ -33,6 +33,7 @@ def lora_config(rank: int = 16, alpha: int | None = None, targets=LORA_TARGETS, 
 # --8<-- [end:lora-config]
 
 
+# --8<-- [start:trainer-args]
 def cpu_trainer_args(
     output_dir: Path, *, steps: int, batch_size: int, learning_rate: float, seed: int, bf16: bool = False
 ) -> dict:
@@ -61,3 +62,4 @@ def cpu_trainer_args(
         dataloader_num_workers=0,
         disable_tqdm=True,
     )
+# --8<-- [end:trainer-args]
