@@ -103,6 +103,17 @@ def test_the_sft_row_was_timed_with_the_preference_runs_on_page_03s_recipe():
     assert sft["key"] == RUNS["dpo"].start_run().key(), "regenerate with python -m ftlab.preference measure"
 
 
+def test_the_method_table_compares_runs_from_one_measurement(committed):
+    # Page 05 says all four rows were timed together: a partial re-measurement breaks that.
+    import datetime
+
+    stamps = [load_results("05-preference")["results"]["sft"]["measured"]]
+    stamps += [run["measured"] for run in committed.values()]
+    times = [datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M UTC") for stamp in stamps]
+    assert max(times) - min(times) <= datetime.timedelta(hours=2), (
+        f"rows measured at {sorted(stamps)}: regenerate them together with python -m ftlab.preference measure")
+
+
 def test_every_step_of_every_run_was_logged(committed):
     for name, run in committed.items():
         assert [entry["step"] for entry in run["history"]] == list(range(1, RUNS[name].steps + 1)), name

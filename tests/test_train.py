@@ -21,12 +21,28 @@ def test_a_run_without_checkpoints_has_none(tmp_path):
 def test_the_training_command_takes_checkpoints_before_the_output_folder(tmp_path, monkeypatch):
     """train_adapter appends the staging folder after ``--checkpoints-every N``."""
     seen = {}
-    monkeypatch.setattr(train, "_train_here", lambda config, out, every: seen.update(config=config, out=out, every=every))
+    monkeypatch.setattr(train, "_train_here", lambda config, out, every, device: seen.update(
+        config=config, out=out, every=every, device=device))
     config = TrainConfig(steps=3)
     assert train.main([config.to_json(), "--checkpoints-every", "20", str(tmp_path)]) == 0
-    assert seen == {"config": config, "out": tmp_path, "every": 20}
+    assert seen == {"config": config, "out": tmp_path, "every": 20, "device": "cpu"}
     assert train.main([config.to_json(), str(tmp_path)]) == 0
     assert seen["every"] is None
+
+
+def test_the_training_command_trains_on_a_gpu_only_when_told(tmp_path, monkeypatch, capsys):
+    seen = {}
+    monkeypatch.setattr(train, "_train_here", lambda config, out, every, device: seen.update(device=device))
+    assert train.main([TrainConfig().to_json(), str(tmp_path), "--device", "cuda"]) == 0
+    assert seen == {"device": "cuda"}
+    with pytest.raises(SystemExit):
+        train.main([TrainConfig().to_json(), str(tmp_path), "--device", "tpu"])
+    assert "invalid choice: 'tpu'" in capsys.readouterr().err
+
+
+def test_the_sft_config_leaves_the_cpu_only_for_cuda(tmp_path):
+    assert train._sft_config(TrainConfig(), tmp_path).use_cpu is True
+    assert train._sft_config(TrainConfig(), tmp_path, device="cuda").use_cpu is False
 
 
 def test_the_training_command_refuses_a_missing_output_folder(capsys):

@@ -76,7 +76,7 @@ EXPERIMENTS = (
         "scaling-gpu", "scaling_gpu", ("-m", "ftlab.scaling", "--gpu"),
         "page 03's recipe on a GPU: s/step, peak GPU memory, accuracy", "07", needs_cuda=True,
         # Measured before the code moved from snippets/07_scaling.py into
-        # ftlab.scaling; no GPU has been lent since to measure it again.
+        # ftlab.scaling; not re-measured since (it needs a CUDA GPU).
         committed_by="python snippets/07_scaling.py --measure-gpu",
     ),
     Experiment(

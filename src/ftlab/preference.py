@@ -357,18 +357,19 @@ def measure(names: list[str] | None = None) -> dict:
     """Train the named runs afresh, score them, and write docs/results/05-preference.json.
 
     ``names`` re-measures only those runs and keeps the others' committed rows
-    (each row records when it was measured).
+    (each row records when it was measured); page 03's SFT run is timed again
+    either way, in a folder of its own.
     """
     import datetime
 
-    from ftlab.provenance import load_results, save_results
     from ftlab.evaluate import evaluate
+    from ftlab.provenance import load_results, results_dir, save_results
     from ftlab.train import train_adapter
 
-    committed = load_results(RESULTS)["results"] if names else {}
-    rows = committed.get("runs", {})
-    # Page 05 compares the methods' step times with SFT's: all timed in one run of this command.
-    sft = committed.get("sft") or _sft_row(train_adapter(RUNS["dpo"].start_run(), fresh=True))
+    keep_committed = names and (results_dir() / f"{RESULTS}.json").is_file()
+    rows = load_results(RESULTS)["results"]["runs"] if keep_committed else {}
+    # Page 05 compares the methods' step times with SFT's: SFT is timed again in every measurement.
+    sft = _time_sft(RUNS["dpo"].start_run())
     for name, config in RUNS.items():
         if names and name not in names:
             continue
@@ -383,8 +384,7 @@ def measure(names: list[str] | None = None) -> dict:
             "peak_rss_mb": round(log["peak_rss_mb"]),
             "load_average_before": round(log["load_average_before"], 2),
             "measured": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "history": [{k: round(v, 4) if isinstance(v, float) else v for k, v in entry.items()}
-                        for entry in log["history"]],
+            "history": [{k: _rounded(k, v) for k, v in entry.items()} for entry in log["history"]],
         }
         if config.method in ("dpo", "grpo"):
             row["test"] = _test_row(evaluate_continued(run))
@@ -398,11 +398,22 @@ def measure(names: list[str] | None = None) -> dict:
     return rows
 
 
-def _sft_row(run: Path) -> dict:
-    """Page 03's SFT run, timed in the same measurement as the preference runs."""
-    import datetime
+def _rounded(key: str, value):
+    """A logged value as committed: 4 decimals, except the learning rate (5e-6 would round to 0)."""
+    if not isinstance(value, float) or key == "learning_rate":
+        return value
+    return round(value, 4)
 
-    log = run_log(run)
+
+def _time_sft(config) -> dict:
+    """Train page 03's SFT run in a temporary folder (the cached run is left alone) and time it."""
+    import datetime
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run([sys.executable, "-m", "ftlab.train", config.to_json(), folder], check=True)
+        log = run_log(Path(folder))
     return {
         "config": log["config"],
         "key": log["key"],
