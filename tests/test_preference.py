@@ -139,14 +139,6 @@ def test_the_reward_models_own_count_agrees_with_trls(committed):
 # --------------------------------------------------------------------------- every run's key
 
 
-def test_every_kind_of_run_is_keyed_by_the_model(monkeypatch):
-    # The reward model starts from the base, so no SFT key carries the model for it.
-    before = {name: config.key() for name, config in RUNS.items()}
-    monkeypatch.setenv("FTLAB_MODEL", "HuggingFaceTB/SmolLM2-360M-Instruct")
-    after = {name: config.key() for name, config in RUNS.items()}
-    assert all(before[name] != after[name] for name in RUNS), (before, after)
-
-
 def test_each_run_shows_only_the_fields_its_trainer_reads():
     assert "beta" in RUNS["dpo"].used_settings() and "generations" not in RUNS["dpo"].used_settings()
     assert set(RUNS["reward"].used_settings()) == {"steps", "batch_size", "learning_rate", "pairs", "seed"}
