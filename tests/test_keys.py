@@ -9,23 +9,20 @@ starts from the base model and so carries no SFT key).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 
 import pytest
 
 from ftlab import jobs, preference, runs, train
+from ftlab.ladder import trained_configs
 from ftlab.preference import RUNS as PREFERENCE_RUNS
-from ftlab.train import NAMED_RUNS
 
 
 def every_kind_of_run() -> dict:
-    lora = NAMED_RUNS["job-roles"]
+    # Page 06's trained rungs: page 03's recipe as LoRA, as QLoRA and with every weight trained.
     return {
-        "SFT, LoRA": lora,
-        "SFT, QLoRA": dataclasses.replace(lora, quantization="nf4"),
-        "SFT, full fine-tuning": NAMED_RUNS["job-roles-full"],
+        **{f"SFT, {name}": config for name, config in trained_configs().items()},
         **{f"preference, {name}": config for name, config in PREFERENCE_RUNS.items()},
     }
 
