@@ -40,6 +40,17 @@ def test_the_training_command_trains_on_a_gpu_only_when_told(tmp_path, monkeypat
     assert "invalid choice: 'tpu'" in capsys.readouterr().err
 
 
+def test_an_uncached_run_is_trained_by_the_same_command_into_the_folder_given(tmp_path, monkeypatch):
+    seen = {}
+    monkeypatch.setattr(train, "fill_by_command", lambda target, command, what: seen.update(
+        target=target, command=command, what=what) or target)
+    config = TrainConfig(steps=3)
+    assert train.train_uncached(config, tmp_path / "run", device="cuda") == tmp_path / "run"
+    assert seen["command"] == train.train_command(config, "--device", "cuda")
+    assert seen["command"][1:4] == ["-m", "ftlab.train", config.to_json()]
+    assert seen["what"] == "training role-lora"
+
+
 def test_the_sft_config_leaves_the_cpu_only_for_cuda(tmp_path):
     assert train._sft_config(TrainConfig(), tmp_path).use_cpu is True
     assert train._sft_config(TrainConfig(), tmp_path, device="cuda").use_cpu is False

@@ -360,8 +360,6 @@ def measure(names: list[str] | None = None) -> dict:
     (each row records when it was measured); page 03's SFT run is timed again
     either way, in a folder of its own.
     """
-    import datetime
-
     from ftlab.evaluate import evaluate
     from ftlab.provenance import load_results, results_dir, save_results
     from ftlab.train import train_adapter
@@ -375,15 +373,8 @@ def measure(names: list[str] | None = None) -> dict:
             continue
         run = train_preference(config, fresh=True)
         log = run_log(run)
-        row = {
-            "config": dataclasses.asdict(config),
-            "key": log["key"],
-            "seconds_per_step": round(log["seconds_per_step"], 2),
-            "train_seconds": round(log["train_seconds"], 1),
+        row = {"config": dataclasses.asdict(config)} | _timings(log) | {
             "wall_seconds": round(log["wall_seconds"], 1),
-            "peak_rss_mb": round(log["peak_rss_mb"]),
-            "load_average_before": round(log["load_average_before"], 2),
-            "measured": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "history": [{k: _rounded(k, v) for k, v in entry.items()} for entry in log["history"]],
         }
         if config.method in ("dpo", "grpo"):
@@ -407,15 +398,20 @@ def _rounded(key: str, value):
 
 def _time_sft(config) -> dict:
     """Train page 03's SFT run in a temporary folder (the cached run is left alone) and time it."""
-    import datetime
-    import subprocess
     import tempfile
 
+    from ftlab.train import train_uncached
+
     with tempfile.TemporaryDirectory() as folder:
-        subprocess.run([sys.executable, "-m", "ftlab.train", config.to_json(), folder], check=True)
-        log = run_log(Path(folder))
+        log = run_log(train_uncached(config, Path(folder) / "run"))
+    return {"config": log["config"]} | _timings(log)
+
+
+def _timings(log: dict) -> dict:
+    """What a results row keeps of a run's log: its key, its times and memory, and when it was measured."""
+    import datetime
+
     return {
-        "config": log["config"],
         "key": log["key"],
         "seconds_per_step": round(log["seconds_per_step"], 2),
         "train_seconds": round(log["train_seconds"], 1),

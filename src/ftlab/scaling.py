@@ -16,7 +16,6 @@ import argparse
 import json
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 from dataclasses import replace
@@ -26,7 +25,7 @@ from safetensors import safe_open
 
 from ftlab.evaluate import evaluate
 from ftlab.provenance import save_results
-from ftlab.train import NAMED_RUNS, TrainConfig, run_dir, run_log, train_adapter
+from ftlab.train import NAMED_RUNS, TrainConfig, run_dir, run_log, train_adapter, train_uncached
 # --8<-- [end:imports]
 
 DDP_CONFIG = "snippets/configs/ddp_cpu.yaml"  # from the repository's root, where experiments run
@@ -124,10 +123,10 @@ def measure_gpu() -> Path:
         raise SystemExit("python -m ftlab.scaling --gpu: needs a CUDA GPU, and torch sees none")
     recipe = NAMED_RUNS["job-roles"]
     with tempfile.TemporaryDirectory() as folder:
-        run = Path(folder)
-        command = [sys.executable, "-m", "ftlab.train", recipe.to_json(), str(run), "--device", "cuda"]
-        subprocess.run(command, check=True)
+        run = train_uncached(recipe, Path(folder) / "run", device="cuda")
         row = result_row(run) | {"peak_gpu_memory_mb": round(run_log(run)["peak_gpu_memory_mb"])}
+    if not row["peak_gpu_memory_mb"] > 0:
+        raise RuntimeError("python -m ftlab.scaling --gpu: training allocated no GPU memory; it did not use the GPU")
     return save_results("scaling_gpu", {"runs": [row]}, seed=recipe.seed, command="python -m ftlab.scaling --gpu")
 # --8<-- [end:gpu]
 

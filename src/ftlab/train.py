@@ -29,7 +29,7 @@ from pathlib import Path
 from ftlab import cpu, jobs
 from ftlab.model import load_model, model_name
 from ftlab.recipe import LORA_TARGETS, cpu_trainer_args, lora_config
-from ftlab.runs import cache_root, cached_run, digest, fingerprint, run_log, write_run_log
+from ftlab.runs import cache_root, cached_run, digest, fill_by_command, fingerprint, run_log, write_run_log
 from ftlab.task import FINE_TUNED_SYSTEM, TASKS, prompt_for
 # --8<-- [end:imports]
 
@@ -239,7 +239,7 @@ def train_adapter(
     if checkpoints_every:
         target = target.with_name(f"{target.name}-every-{checkpoints_every}")
         extra = ["--checkpoints-every", str(checkpoints_every)]
-    command = (launcher or [sys.executable]) + ["-m", "ftlab.train", config.to_json()] + extra
+    command = train_command(config, *extra, launcher=launcher)
 
     def check_processes(staging: Path) -> None:
         processes = run_log(staging)["processes"]
@@ -250,6 +250,16 @@ def train_adapter(
             )
 
     return cached_run(target, command, what=f"training {config.name()}", fresh=fresh, check=check_processes)
+
+
+def train_command(config: TrainConfig, *options: str, launcher: list[str] | None = None) -> list[str]:
+    """The command that trains ``config`` (its output folder is appended when it runs)."""
+    return (launcher or [sys.executable]) + ["-m", "ftlab.train", config.to_json(), *options]
+
+
+def train_uncached(config: TrainConfig, folder: Path, *, device: str = "cpu") -> Path:
+    """Train ``config`` into ``folder``, outside the cache: a run a measurement times on its own."""
+    return fill_by_command(folder, train_command(config, "--device", device), what=f"training {config.name()}")
 
 
 def losses(run: Path) -> list[float]:
