@@ -43,7 +43,7 @@ test: install
 	$(BIN)/python -m pytest
 
 # The heavy experiments (src/ftlab/experiments.py lists them), each rewriting
-# its docs/results/*.json with provenance: about three hours on 2 cores.  Run
+# its docs/results/*.json with provenance: about four and a half hours on 2 cores.  Run
 # on a quiet machine (the files record the load average).  The CUDA-only ones
 # run by name: python -m ftlab measure training-memory scaling-gpu
 results: install

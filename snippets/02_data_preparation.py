@@ -201,3 +201,81 @@ for name in ("validation", "test", "handwritten"):
     accuracy = sum(p == r["role"] for p, r in zip(predicted, splits[name])) / len(predicted)
     print(f"{name:12} {accuracy:6.1%} of {len(predicted)}")
 # --8<-- [end:baseline]
+
+# --8<-- [start:noisy_sets]
+from ftlab import noisy
+
+for rate in noisy.WRONG_LABEL_RATES:
+    lines, manifest = noisy.build(rate)
+    planted = Counter(entry["defect"] for entry in manifest)
+    wrong = sum(entry["wrong_label"] for entry in manifest)
+    print(f"{len(lines):,} lines, {rate:.0%} relabelled: "
+          + ", ".join(f"{defect} {planted[defect]}" for defect in sorted(planted))
+          + f"; lines with a wrong role, copies included: {wrong} ({wrong / len(lines):.1%})")
+answers = {}
+for entry in manifest:  # the 30% set's; one answer of each kind the model would learn from
+    answers.setdefault(entry["defect"], json.loads(lines[entry["line"] - 1])["messages"][2]["content"])
+for defect in ("wrong label", "chatty answer", "truncated answer"):
+    print(f"  a {defect:<17} {answers[defect]!r}")
+# --8<-- [end:noisy_sets]
+
+# --8<-- [start:noisy_validate]
+with tempfile.TemporaryDirectory() as folder:
+    noisy_file = noisy.write("noisy-10", folder)
+    noisy_report = validate_file(noisy_file, max_tokens=192, tokenizer=tokenizer,
+                                 against=jobs.data_dir() / "test.jsonl", name="noisy-10.jsonl")
+print(noisy_report.summary()[-1])
+flagged = noisy_report.flagged_lines()
+_, manifest = noisy.build(0.10)
+print(f"{'planted defect':<18}{'lines':>6}{'flagged':>9}")
+for defect in sorted({entry["defect"] for entry in manifest}):
+    defect_lines = [entry["line"] for entry in manifest if entry["defect"] == defect]
+    print(f"{defect:<18}{len(defect_lines):>6}{sum(line in flagged for line in defect_lines):>9}")
+unplanted = flagged - {entry["line"] for entry in manifest}
+print(f"{'(none planted)':<18}{'':>6}{len(unplanted):>9}")
+print(f"--fix keeps {noisy_report.lines - len(flagged):,} of {noisy_report.lines:,} lines, "
+      f"{sum(entry['wrong_label'] and entry['line'] not in flagged for entry in manifest)} of them with a wrong role")
+# --8<-- [end:noisy_validate]
+
+# --8<-- [start:quality_table]
+from ftlab.dataquality import CLEAN, ONE_EPOCH, SAME_STEPS, arm_config, committed, correctness
+from ftlab.metrics import holm, mcnemar, wilson_interval
+from ftlab.provenance import machine_line
+
+quality = committed()  # written by: python -m ftlab.dataquality (about 80 minutes)
+recipe = quality["results"]["recipe"]
+print(f"on {machine_line(quality)}, {quality['provenance']['date']}")
+print(f"recipe: page 03's sweep choice, {recipe['steps']} steps at {recipe['learning_rate']:.0e}, seed 0")
+first_seed = [row for row in quality["results"]["rows"] if row["seed"] == 0]
+clean_row = next(row for row in first_seed if (row["arm"], row["budget"]) == (CLEAN, SAME_STEPS))
+others = [row for row in first_seed if row is not clean_row]
+p_values = holm([mcnemar(correctness(clean_row, "test"), correctness(row, "test")).p_value for row in others])
+print(f"{'arm':<24}{'budget':<11}{'examples':>9}{'epochs':>7}{'train s':>8}"
+      f"{'test':>8}{'95% interval':>14}{'hand-written':>13}{'p vs clean':>11}")
+for row, p in [(clean_row, None)] + list(zip(others, p_values)):
+    test, hand = row["test"], row["handwritten"]
+    low, high = wilson_interval(test["correct"], test["total"])
+    print(f"{row['arm']:<24}{row['budget']:<11}{row['examples']:>9,}{row['epochs']:>7.2f}"
+          f"{row['train_seconds']:>8.0f}{test['correct'] / test['total']:>8.1%}{low:>7.0%} to {high:.0%}"
+          f"{hand['correct']:>7}/{hand['total']}{'' if p is None else f'{p:.3g}':>11}")
+whole = arm_config("noisy 5,000, 10% wrong", ONE_EPOCH)
+done = sum(row["budget"] == ONE_EPOCH and row["arm"] != CLEAN for row in quality["results"]["rows"])
+print(f"one pass over a 5,000-line set: {whole.steps} steps, {whole.steps / recipe['steps']:.1f} times the "
+      f"compute; runs of it in this file: {done}")
+# --8<-- [end:quality_table]
+
+# --8<-- [start:quality_seeds]
+from ftlab.metrics import seeds_and_items_bootstrap
+
+NOISY_10 = "noisy 5,000, 10% wrong"
+by_seed = {arm: [row for row in quality["results"]["rows"] if (row["arm"], row["budget"]) == (arm, SAME_STEPS)]
+           for arm in (CLEAN, NOISY_10)}
+for arm, rows in by_seed.items():
+    scores = [row["test"]["correct"] for row in rows]
+    print(f"{arm:<24} test correct by seed {scores}, spread {max(scores) - min(scores)} postings")
+for split in ("test", "handwritten"):
+    gap = seeds_and_items_bootstrap([correctness(row, split) for row in by_seed[CLEAN]],
+                                    [correctness(row, split) for row in by_seed[NOISY_10]])
+    print(f"{split:<12} noisy minus clean, mean of {len(by_seed[CLEAN])} seeds: {gap.difference:+.1%} "
+          f"(95% over seeds and postings: {gap.low:+.1%} to {gap.high:+.1%})")
+# --8<-- [end:quality_seeds]

@@ -78,13 +78,13 @@ LAYERS = (
     # LoRA and trainer settings every run shares, text similarity, provenance
     {"versions", "cpu", "similarity", "recipe", "runs", "provenance", "charts"},
     # the running example: data set, offline model, task facts, scores, file checks
-    {"jobs", "model", "task", "metrics", "validate"},
+    {"jobs", "model", "task", "metrics", "validate", "noisy"},
     # asking a model for answers; training it
     {"predict", "train", "sft", "steplog"},
     # scoring runs; merging an adapter; memory arithmetic
     {"evaluate", "export", "memory"},
     # what the pages run: preference training, quantization, experiments, servers, commands
-    {"preference", "quantize", "ladder", "baselines", "bench", "stepprofile", "stepspeed", "sweep", "scaling", "call", "serve", "experiments", "figures", "pagecosts",
+    {"preference", "quantize", "ladder", "baselines", "bench", "stepprofile", "stepspeed", "sweep", "dataquality", "scaling", "call", "serve", "experiments", "figures", "pagecosts",
      "cli", "model_cli", "predict_cli", "decide", "__init__", "__main__"},
 )
 

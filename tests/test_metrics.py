@@ -22,6 +22,7 @@ from ftlab.metrics import (
     holm,
     mcnemar,
     paired_bootstrap,
+    seeds_and_items_bootstrap,
     wilson_interval,
 )
 
@@ -311,3 +312,28 @@ def test_holm_agrees_with_the_rejections_of_the_step_down_procedure():
 def test_holm_rejects_values_that_are_not_probabilities():
     with pytest.raises(ValueError, match="holm: p-values must lie in"):
         holm([0.2, 1.5])
+
+
+# --------------------------------------------------------------------------- seeds and items
+
+
+def test_seeds_and_items_bootstrap_counts_the_spread_between_seeds():
+    rng = np.random.default_rng(1)
+    items = 160
+    steady = [list(rng.random(items) < 0.8) for _ in range(3)]
+    # B's three seeds land far apart: 60%, 80% and 100% of the items
+    spread = [[bool(x) for x in rng.random(items) < p] for p in (0.6, 0.8, 1.0)]
+    one_run = paired_bootstrap(steady[0], spread[1])
+    both = seeds_and_items_bootstrap(steady, spread)
+    assert both.high - both.low > one_run.high - one_run.low
+    same = seeds_and_items_bootstrap(steady, steady)
+    assert same.difference == 0.0 and same.low <= 0.0 <= same.high
+
+
+def test_seeds_and_items_bootstrap_refuses_runs_of_other_lengths_and_non_booleans():
+    with pytest.raises(ValueError, match="seeds_and_items_bootstrap"):
+        seeds_and_items_bootstrap([[True, False]], [[True, False, True]])
+    with pytest.raises(TypeError, match="booleans"):
+        seeds_and_items_bootstrap([[1, 0]], [[True, False]])
+    with pytest.raises(ValueError, match="at least one run"):
+        seeds_and_items_bootstrap([], [[True, False]])

@@ -202,6 +202,27 @@ def test_labels_rare_and_imbalanced(tmp_path):
     assert report.labels["A"] == 30
 
 
+def test_many_malformed_answers_are_each_still_rare(tmp_path):
+    # Twelve odd answers, each used a few times: a median over every label
+    # would sit among them and call none of them rare.
+    rng = random.Random(0)
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho".split()
+    labels = [("A", 400), ("B", 400)] + [(f"Sure, it is A ({n})", 3) for n in range(12)]
+    lines = [chat(" ".join(rng.sample(words, 12)), label) for label, count in labels for _ in range(count)]
+    report = validate_file(write_lines(tmp_path / "f.jsonl", lines), near_threshold=1.01)
+    rare = {line for line, rule in rules_by_line(report) if rule == "rare-label"}
+    assert rare == set(range(801, 801 + 36))
+
+
+def test_a_small_real_class_beside_a_large_one_is_not_rare(tmp_path):
+    rng = random.Random(0)
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho".split()
+    lines = [chat(" ".join(rng.sample(words, 12)), label) for label, count in (("A", 180), ("B", 10), ("C", 10))
+             for _ in range(count)]
+    found = rules_by_line(validate_file(write_lines(tmp_path / "f.jsonl", lines), near_threshold=1.01))
+    assert {rule for _, rule in found} == {"label-balance"}
+
+
 def test_free_text_answers_are_not_treated_as_labels(tmp_path):
     lines = [chat(p, f"A long, different answer number {i}") for i, p in enumerate(POSTINGS)]
     report = validate_file(write_lines(tmp_path / "f.jsonl", lines))

@@ -60,6 +60,12 @@ EXPERIMENTS = (
         "validation split only; the choice", "03",
     ),
     Experiment(
+        "data-quality", "02-data-quality", ("-m", "ftlab.dataquality"),
+        "page 03's chosen recipe on 500 clean postings, 5,000 noisy ones (0%, 10% and 30% wrong labels), two "
+        "of them after `validate --fix`, two budgets, 3 seeds for two arms: every loss and answer; "
+        "`docs/assets/02-data-quality.svg`", "02",
+    ),
+    Experiment(
         "precision-speed", "04-precision-speed", ("-m", "ftlab.quantize", "speed"),
         "generation tokens/s per precision", "04",
     ),

@@ -20,7 +20,7 @@ from typing import Callable
 from ftlab import charts, jobs
 from ftlab.memory import SEVEN_B_WAYS, estimate, llama2_7b_config, shape_of, smollm2_config
 from ftlab.model import ensure_converted
-from ftlab.metrics import classification_report
+from ftlab.metrics import classification_report, wilson_interval
 from ftlab.predict import score_from_answers
 from ftlab.provenance import assets_dir, load_results
 from ftlab.train import NAMED_RUNS
@@ -96,6 +96,17 @@ def seven_b_memory() -> str:
                                line=(24, "24 GiB card"), x_max=30)
 
 
+def data_quality(results: dict) -> str:
+    """Page 02: each data arm's test accuracy (seed 0) with its 95% interval."""
+    rows = []
+    for row in results["rows"]:
+        if row["seed"] == 0:
+            test = row["test"]
+            low, high = wilson_interval(test["correct"], test["total"])
+            rows.append((f"{row['arm']} ({row['budget']})", test["correct"] / test["total"], low, high))
+    return charts.interval_chart(rows, x_label=f"accuracy on {TEST_POSTINGS}, with 95% interval")
+
+
 def ladder(results: dict) -> str:
     """Page 06: every rung's accuracy with its 95% interval."""
     rows = [(row["rung"], row["accuracy"], *row["interval"]) for row in results["rows"]]
@@ -120,6 +131,7 @@ def learning_curve(results: dict) -> str:
 
 
 CHARTS = (
+    Chart("02-data-quality.svg", "02-data-quality", data_quality, "02"),
     Chart("03-lora-update.svg", None, lora_picture, "03"),
     Chart("03-step-losses.svg", "03-step-speed", step_losses, "03"),
     Chart("03-time-to-accuracy.svg", "03-lora", time_to_accuracy, "03"),

@@ -13,6 +13,8 @@ three tools:
   accuracy and :func:`mcnemar` an exact p-value from the items where exactly
   one system was right.
 * :func:`compare` runs both tests and says in one line whether they agree.
+* **Would another training seed say the same?**  :func:`seeds_and_items_bootstrap`
+  resamples the runs of each system as well as the items (page 02).
 * **Many comparisons on one test set?**  At 5% each, one in twenty true
   "no difference" comparisons comes out significant by chance;
   :func:`holm` adjusts a family of p-values so that the chance of *any*
@@ -213,6 +215,49 @@ def paired_bootstrap(
         high=float(result.confidence_interval.high),
         confidence=confidence,
         resamples=resamples,
+    )
+
+
+def seeds_and_items_bootstrap(
+    runs_a: list[list[bool]],
+    runs_b: list[list[bool]],
+    *,
+    resamples: int = 10_000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> BootstrapInterval:
+    """Mean accuracy of B's runs minus A's, with an interval that counts both sources of chance.
+
+    ``runs_a[k][i]``: did A's run k (one training seed) get item i right.  A
+    paired bootstrap over items alone treats one training run as *the*
+    system; a second seed can land a few points away.  Each resample here
+    draws runs with replacement for each system, then items with
+    replacement (the same items for both); the interval is the central
+    ``confidence`` share of the resampled differences.  With as few as three
+    seeds it is rough (resampling three runs understates their spread), but
+    a system the seed moves a lot gets a wider interval than one run gives.
+    """
+    if not runs_a or not runs_b:
+        raise ValueError("seeds_and_items_bootstrap: each system needs at least one run")
+    if isinstance(resamples, bool) or not isinstance(resamples, int) or resamples < 1:
+        raise ValueError(f"seeds_and_items_bootstrap: resamples must be a positive integer, got {resamples!r}")
+    a = [_paired_arrays(run, runs_a[0], "seeds_and_items_bootstrap")[0] for run in runs_a]
+    b = [_paired_arrays(run, runs_a[0], "seeds_and_items_bootstrap")[0] for run in runs_b]
+    if len(a[0]) < 2:
+        raise ValueError("seeds_and_items_bootstrap: needs at least 2 items to resample, got 1")
+    _check_confidence(confidence)
+    a, b = np.stack(a), np.stack(b)
+    rng = np.random.default_rng(seed)
+    pick_a = rng.integers(0, len(a), size=(resamples, len(a)))
+    pick_b = rng.integers(0, len(b), size=(resamples, len(b)))
+    items = rng.integers(0, a.shape[1], size=(resamples, a.shape[1]))
+    mean_a = a[pick_a[:, :, None], items[:, None, :]].mean(axis=(1, 2))
+    mean_b = b[pick_b[:, :, None], items[:, None, :]].mean(axis=(1, 2))
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(mean_b - mean_a, [tail, 100 - tail])
+    return BootstrapInterval(
+        difference=float(b.mean() - a.mean()), low=float(low), high=float(high),
+        confidence=confidence, resamples=resamples,
     )
 
 

@@ -77,6 +77,12 @@ def committed() -> dict:
     return load_results(RESULTS)
 
 
+def chosen_recipe() -> TrainConfig:
+    """The candidate the committed sweep chose."""
+    chosen = committed()["results"]["chosen"]
+    return next(c for c in candidates() if (c.learning_rate, c.steps) == (chosen["learning_rate"], chosen["steps"]))
+
+
 def main(argv: list[str] | None = None) -> int:
     path = save_results(RESULTS, measure(), seed=NAMED_RUNS["job-roles"].seed, command=COMMAND)
     print(f"wrote {path}")

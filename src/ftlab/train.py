@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ftlab import cpu, jobs
+from ftlab import cpu, jobs, noisy
 from ftlab.model import load_model, model_name
 from ftlab.recipe import LORA_TARGETS, cpu_trainer_args, lora_config
 from ftlab.runs import cache_root, cached_run, digest, fill_by_command, fingerprint, run_log, write_run_log
@@ -50,6 +50,8 @@ BF16_FROZEN_DTYPE = "bfloat16"
 # These fields came after recipe 3 and enter a run's key only when they differ
 # from it, so the runs (and committed results) made before them keep their keys.
 STEP_CHOICES = {"logits": ("all", "answer"), "attention": ("sdpa", "eager"), "precision": ("fp32", "bf16")}
+# Fields a run's key holds only when they differ from these values.
+LATER_FIELDS = {**{field: choices[0] for field, choices in STEP_CHOICES.items()}, "data": "train"}
 # The learning-rate schedule of every SFT run: up over the first steps, then
 # down in a straight line to 0 at the last step (first_steps() relies on it).
 LR_SCHEDULE = {"lr_scheduler_type": "linear", "warmup_steps": 2}
@@ -75,6 +77,9 @@ class TrainConfig:
     # optimizer step: each process takes batch_size / processes of them.
     processes: int = 1
     seed: int = 0
+    # The postings trained on: "train" (the train split) or a set of
+    # ftlab.noisy (page 02's data-quality experiment).
+    data: str = "train"
     # How a step is computed (page 03, "Making the step cheap"): "all" is TRL's
     # own step, which scores every position through the LM head; "answer"
     # scores only the answer's tokens (ftlab.sft.AnswerOnlySFTTrainer).
@@ -93,6 +98,8 @@ class TrainConfig:
             raise ValueError("TrainConfig.precision: 'bf16' is for a LoRA adapter on a full-precision base only")
         if self.method == "full" and self.quantization:
             raise ValueError("TrainConfig: full fine-tuning of a 4-bit base is not possible; use method='lora'")
+        if self.data != "train" and self.data not in noisy.DATA_SETS:
+            raise ValueError(f"TrainConfig.data: {self.data!r} is not 'train' or one of {noisy.DATA_SETS}")
         for field, allowed in STEP_CHOICES.items():
             if getattr(self, field) not in allowed:
                 raise ValueError(f"TrainConfig.{field}: {getattr(self, field)!r} is not one of {allowed}")
@@ -117,17 +124,17 @@ class TrainConfig:
         return cls(**values)
 
     def significant_fields(self) -> dict:
-        """The fields as the key sees them: those added after recipe 3 only when they differ from TRL's step."""
+        """The fields as the key sees them: those added after recipe 3 only when they differ from their default."""
         fields = dataclasses.asdict(self)
         return {field: value for field, value in fields.items()
-                if field not in STEP_CHOICES or value != STEP_CHOICES[field][0]}
+                if field not in LATER_FIELDS or value != LATER_FIELDS[field]}
 
     def key(self) -> str:
         """Hash of the config, the data, the model and the training stack."""
         parts = {
             "config": self.significant_fields(),
             "recipe": RECIPE_VERSION,
-            "data": digest(jobs.data_dir().joinpath("train.jsonl").read_bytes()),
+            "data": digest(training_data(self.data)),
         }
         if self.quantization:
             parts["adapter_dtype"] = ADAPTER_DTYPE
@@ -154,9 +161,16 @@ NAMED_RUNS = {
 
 
 # --8<-- [start:dataset]
+def training_data(name: str) -> bytes:
+    """The bytes of the postings a run trains on, for its key."""
+    if name == "train":
+        return jobs.data_dir().joinpath("train.jsonl").read_bytes()
+    return noisy.data_text(name).encode("utf-8")
+
+
 def training_records(config: TrainConfig) -> list[dict]:
     """The train split, or a balanced subset of it for learning curves."""
-    records = jobs.load_split("train")
+    records = jobs.load_split("train") if config.data == "train" else noisy.records(config.data)
     if config.train_examples is None:
         return records
     return balanced_subset(records, config.train_examples, TASKS[config.task]["field"], config.seed)

@@ -44,6 +44,7 @@ CHAT_ROLES = ("system", "user", "assistant")
 # Labels: the answers look like class labels when there are few distinct ones.
 MAX_LABELS = 50
 RARE_LABEL_SHARE = 0.1  # a label seen < 10% as often as the median label is suspicious
+MEDIAN_LABEL_SHARE = 0.01  # the median is taken over labels on at least 1% of the examples
 BALANCE_RATIO = 2.0  # the largest label more than twice the smallest is reported
 SYSTEM_PROMPT_SHARE = 0.8  # one system prompt used this widely is the file's convention
 
@@ -517,7 +518,10 @@ def check_labels(report: Report) -> None:
     if not labels or len(labels) > MAX_LABELS or len(labels) * 4 > len(report.examples):
         return  # free-text answers, not labels
     report.labels = labels
-    median = statistics.median(labels.values())
+    # Many malformed answers, each seen a few times, would drag a median over
+    # all labels down to their level; so it is taken over the labels that
+    # carry at least 1% of the examples (one always does: at most 50 labels).
+    median = statistics.median(n for n in labels.values() if n >= MEDIAN_LABEL_SHARE * len(report.examples))
     rare = {label for label, n in labels.items() if n < RARE_LABEL_SHARE * median}
     for example in report.examples:
         label = example.answer.strip()
