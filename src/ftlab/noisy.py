@@ -51,7 +51,8 @@ DATA_SETS = ("noisy-0",) + tuple(f"noisy-{round(rate * 100)}{fixed}" for rate in
                                  for fixed in ("", "-fixed"))
 
 
-def fresh_postings(count: int) -> list[dict]:
+@lru_cache(maxsize=None)  # the three versions share their postings: written once per process
+def fresh_postings(count: int) -> tuple[dict, ...]:
     """``count`` generated postings, roles in turn, none too long or like a validation, test or hand-written one."""
     rng = random.Random(SEED)
     held_out = [shingles(r["text"]) for split in ("validation", "test", "handwritten") for r in jobs.load_split(split)]
@@ -65,7 +66,7 @@ def fresh_postings(count: int) -> list[dict]:
         leaking = {i for i, _j, _s in similar_pairs([shingles(r["text"]) for r in batch], held_out,
                                                     jobs.GENERATOR_SIMILARITY_LIMIT)}
         postings += [r for i, r in enumerate(batch) if i not in leaking and len(r["text"]) <= jobs.MAX_CHARS]
-    return postings
+    return tuple(postings)
 
 
 def other_role(rng: random.Random, role: str) -> str:

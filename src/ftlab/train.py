@@ -47,10 +47,10 @@ ADAPTER_DTYPE = "float32"
 # would otherwise cast every frozen weight at every step); the adapter stays fp32.
 BF16_FROZEN_DTYPE = "bfloat16"
 # The ways of computing a step; each field's first value is TRL's own step.
-# These fields came after recipe 3 and enter a run's key only when they differ
-# from it, so the runs (and committed results) made before them keep their keys.
 STEP_CHOICES = {"logits": ("all", "answer"), "attention": ("sdpa", "eager"), "precision": ("fp32", "bf16")}
-# Fields a run's key holds only when they differ from these values.
+# Fields that came after recipe 3 (the step's, and the training data's): a
+# run's key holds them only when they differ from these values, so the runs
+# (and committed results) made before them keep their keys.
 LATER_FIELDS = {**{field: choices[0] for field, choices in STEP_CHOICES.items()}, "data": "train"}
 # The learning-rate schedule of every SFT run: up over the first steps, then
 # down in a straight line to 0 at the last step (first_steps() relies on it).
@@ -169,7 +169,7 @@ def training_data(name: str) -> bytes:
 
 
 def training_records(config: TrainConfig) -> list[dict]:
-    """The train split, or a balanced subset of it for learning curves."""
+    """The train split (or a set of ftlab.noisy), or a balanced subset of it for learning curves."""
     records = jobs.load_split("train") if config.data == "train" else noisy.records(config.data)
     if config.train_examples is None:
         return records
